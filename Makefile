@@ -1,0 +1,70 @@
+# fargate.microservice — the two commands a newcomer needs:
+#   make deploy   set everything up and deploy (local target by default), print the URL
+#   make test     set everything up and run every test
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV        ?= .venv
+PY          := $(VENV)/bin/python
+BIN         := $(VENV)/bin
+INVENTORY   ?= inventory/local
+ANSIBLE_ARGS ?=
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+# Podman settings for the local target (system files stay untouched).
+export CONTAINERS_CONF := $(CURDIR)/files/podman/containers.conf
+export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
+
+# Debian packages the local target and the tests need.
+DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git
+
+.PHONY: help setup setup-host venv deploy teardown test lint unit sanity gotest molecule bench clean
+
+help:
+	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
+	@echo "make test      set up and run every test"
+	@echo "make teardown  remove everything the deployment owns (and stop the local emulator)"
+	@echo "make bench     run the benchmarks under benchmarks/"
+
+setup: setup-host venv
+
+# Installs the Debian packages that are missing (needs root or sudo).
+setup-host:
+	@bash scripts/setup-host.sh $(DEB_PACKAGES)
+
+venv: $(VENV)/.stamp
+
+$(VENV)/.stamp: requirements.txt constraints.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+deploy: setup
+	$(BIN)/ansible-playbook -i $(INVENTORY) site.yml $(ANSIBLE_ARGS)
+
+teardown: setup
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/teardown.yml $(ANSIBLE_ARGS)
+
+test: setup lint unit gotest sanity molecule
+
+lint: venv
+	$(BIN)/yamllint -s .
+	$(BIN)/ansible-lint --profile production
+
+unit: venv
+	$(BIN)/python -m pytest -q tests/unit
+
+gotest: setup-host
+	bash scripts/gotest.sh
+
+sanity: venv
+	bash scripts/sanity.sh
+
+molecule: setup
+	$(BIN)/molecule test --all
+
+bench: setup
+	bash benchmarks/run_all.sh
+
+clean:
+	rm -rf $(VENV) .cache tests/output
