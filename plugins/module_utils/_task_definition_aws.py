@@ -1,0 +1,281 @@
+# -*- coding: utf-8 -*-
+# Copyright: fargate.microservice developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""AWS side of the ecs_task_definition module: the few ECS/IAM/ECR calls, around _task_definition's logic.
+
+Tested against the AWS emulator (tests/integration/task_definition); the pure logic it uses is unit-tested.
+"""
+
+from __future__ import annotations
+
+import copy
+
+try:
+    import botocore
+    import botocore.session
+    from botocore.validate import ParamValidator
+except ImportError:
+    pass  # AnsibleAWSModule reports the missing dependency.
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.fargate.microservice.plugins.module_utils import _task_definition as td
+
+HEALTH_CHECK_SPEC = dict(
+    command=dict(type="list", elements="str", required=True),
+    interval=dict(type="int"),
+    timeout=dict(type="int"),
+    retries=dict(type="int"),
+    start_period=dict(type="int"),
+)
+
+CONTAINER_SPEC = dict(
+    name=dict(type="str", default="web"),
+    image=dict(type="str"),
+    repository=dict(type="str"),
+    port=dict(type="int", default=8000),
+    environment=dict(type="dict"),
+    command=dict(type="list", elements="str"),
+    cpu=dict(type="int"),
+    memory=dict(type="int"),
+    memory_reservation=dict(type="int"),
+    health_check=dict(type="dict", options=HEALTH_CHECK_SPEC),
+    readonly_root_filesystem=dict(type="bool", default=False),
+    essential=dict(type="bool", default=True),
+    log_stream_prefix=dict(type="str"),
+    extra=dict(type="dict"),
+)
+
+PLACEHOLDER_ACCOUNT_ROLE = "arn:aws:iam::000000000000:role/"
+
+
+def _ecs_model():
+    return botocore.session.get_session().get_service_model("ecs")
+
+
+def offline_errors(params, region):
+    """Validation before any AWS call: our rules, then botocore's own check of the whole request."""
+    model = _ecs_model()
+    container_keys = set(model.shape_for("ContainerDefinition").members)
+    errors = td.validate(params, container_keys)
+    if errors or params["state"] != "present":
+        return errors
+    # Build the request with placeholders for what needs AWS (ECR images, role ARNs) and let botocore check
+    # every type and required field the way it would at call time.
+    probe = copy.deepcopy(params)
+    for key in ("app", "redis"):
+        probe[key]["image"] = probe[key].get("image") or "placeholder"
+    for key in ("execution_role", "task_role"):
+        if probe.get(key) and not probe[key].startswith("arn:"):
+            probe[key] = PLACEHOLDER_ACCOUNT_ROLE + probe[key]
+    request = td.build_request(probe, region or "us-east-1")
+    report = ParamValidator().validate(request, model.operation_model("RegisterTaskDefinition").input_shape)
+    if report.has_errors():
+        errors.append("the task definition does not match the ECS API (check app.extra / redis.extra): "
+                      + " ".join(report.generate_report().split()))
+    return errors
+
+
+class TaskDefinitions:
+    """The ECS/IAM/ECR calls, each counted in ``calls`` (the benchmark and tests read it)."""
+
+    def __init__(self, module):
+        self.module = module
+        retry = AWSRetry.jittered_backoff()
+        self.ecs = module.client("ecs", retry_decorator=retry)
+        self._iam = None
+        self._ecr = None
+        self.calls = []
+
+    def _call(self, client, name, **kwargs):
+        self.calls.append(name)
+        return getattr(client, name)(aws_retry=True, **kwargs)
+
+    def describe(self, task_definition):
+        """(definition, tags) of a family's newest ACTIVE revision or of family:revision; (None, {}) if none."""
+        try:
+            response = self._call(self.ecs, "describe_task_definition", taskDefinition=task_definition, include=["TAGS"])
+        except is_boto3_error_code("ClientException"):
+            return None, {}
+        return response["taskDefinition"], td.tags_to_dict(response.get("tags"))
+
+    def newest_active(self, family):
+        definition, tags = self.describe(family)
+        if definition is None or definition.get("status") == "ACTIVE":
+            return definition, tags
+        # AWS describes the newest ACTIVE revision for a bare family; an emulator may return the newest of
+        # any status. Fall back to the ACTIVE list (newest first) only then.
+        arns = self.active_arns(family, newest_first=True, first_only=True)
+        if not arns:
+            return None, {}
+        return self.describe(arns[0])
+
+    def active_arns(self, family, newest_first=False, first_only=False):
+        arns = []
+        params = dict(familyPrefix=family, status="ACTIVE", sort="DESC" if newest_first else "ASC")
+        while True:
+            response = self._call(self.ecs, "list_task_definitions", **params)
+            for arn in response.get("taskDefinitionArns", []):
+                if td.family_of(arn) == family:
+                    arns.append(arn)
+                    if first_only:
+                        return arns
+            if not response.get("nextToken"):
+                return arns
+            params["nextToken"] = response["nextToken"]
+
+    def role_arn(self, name):
+        if self._iam is None:
+            self._iam = self.module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
+        try:
+            return self._call(self._iam, "get_role", RoleName=name)["Role"]["Arn"]
+        except is_boto3_error_code("NoSuchEntity"):
+            self.module.fail_json(msg=f"IAM role {name!r} does not exist; create it or give its ARN.")
+
+    def newest_image(self, repository):
+        if self._ecr is None:
+            self._ecr = self.module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
+        try:
+            repo = self._call(self._ecr, "describe_repositories", repositoryNames=[repository])["repositories"][0]
+        except is_boto3_error_code("RepositoryNotFoundException"):
+            self.module.fail_json(msg=f"ECR repository {repository!r} does not exist; create and push to it, or set image.")
+        images = []
+        params = dict(repositoryName=repository)
+        while True:
+            response = self._call(self._ecr, "describe_images", **params)
+            images.extend(response.get("imageDetails", []))
+            if not response.get("nextToken"):
+                break
+            params["nextToken"] = response["nextToken"]
+        image = td.newest_image(repo["repositoryUri"], images)
+        if image is None:
+            self.module.fail_json(msg=f"ECR repository {repository!r} holds no image; push one first or set image.")
+        return image
+
+    def register(self, request, tags):
+        kwargs = dict(request)
+        if tags:
+            kwargs["tags"] = [{"key": k, "value": v} for k, v in sorted(tags.items())]
+        return self._call(self.ecs, "register_task_definition", **kwargs)["taskDefinition"]
+
+    def deregister(self, arn):
+        self._call(self.ecs, "deregister_task_definition", taskDefinition=arn)
+
+    def retag(self, arn, to_set, to_remove):
+        if to_set:
+            self._call(self.ecs, "tag_resource", resourceArn=arn,
+                       tags=[{"key": k, "value": v} for k, v in sorted(to_set.items())])
+        if to_remove:
+            self._call(self.ecs, "untag_resource", resourceArn=arn, tagKeys=to_remove)
+
+
+def _fail_aws(module, error, msg):
+    module.fail_json_aws(error, msg=msg)
+
+
+def run(module):
+    params = module.params
+    errors = offline_errors(params, module.region)
+    if errors:
+        module.fail_json(msg=" ".join(errors), errors=errors)
+    api = TaskDefinitions(module)
+    try:
+        if params["state"] == "absent":
+            result = absent(module, api)
+        else:
+            result = present(module, api)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"ECS task definition family {params['family']!r}: AWS call failed")
+    result["api_calls"] = api.calls
+    module.exit_json(**result)
+
+
+def present(module, api):
+    params = copy.deepcopy(module.params)
+    family = params["family"]
+    existing, existing_tags = api.newest_active(family)
+
+    for key in ("app", "redis"):
+        if not params[key].get("image"):
+            params[key]["image"] = api.newest_image(params[key]["repository"])
+    params["execution_role"] = td.resolve_role(
+        params.get("execution_role"), (existing or {}).get("executionRoleArn"), api.role_arn)
+    params["task_role"] = td.resolve_role(params.get("task_role"), (existing or {}).get("taskRoleArn"), api.role_arn)
+
+    request = td.build_request(params, module.region)
+    before, after = td.normalize(existing), td.normalize(request)
+    changes = td.differences(before, after) if existing else ["(no ACTIVE revision)"]
+
+    desired_tags = params.get("tags")
+    if desired_tags is not None:
+        desired_tags = {k: str(v) for k, v in desired_tags.items()}
+    result = dict(changed=False, registered=False, family=family, changes=changes, deregistered=[])
+    final_tags = existing_tags
+
+    if existing and not changes:
+        definition = existing
+        to_set, to_remove = td.tag_changes(existing_tags, desired_tags, params["purge_tags"])
+        if to_set or to_remove:
+            result["changed"] = True
+            final_tags = dict(existing_tags)
+            final_tags.update(to_set)
+            for key in to_remove:
+                final_tags.pop(key, None)
+            if not module.check_mode:
+                api.retag(existing["taskDefinitionArn"], to_set, to_remove)
+    else:
+        if desired_tags is None:
+            final_tags = {}
+        elif params["purge_tags"]:
+            final_tags = desired_tags
+        else:
+            final_tags = dict(existing_tags)
+            final_tags.update(desired_tags)
+        result["changed"] = result["registered"] = True
+        if module.check_mode:
+            definition = request
+        else:
+            definition = api.register(request, final_tags)
+
+    result["task_definition"] = td.jsonable(definition)
+    result["arn"] = definition.get("taskDefinitionArn")
+    result["revision"] = definition.get("revision")
+    result["tags"] = final_tags
+
+    keep = params.get("keep_revisions")
+    if keep:
+        arns = api.active_arns(family)
+        if module.check_mode and result["registered"]:
+            keep -= 1  # the revision that would be registered is the newest
+        stale = td.revisions_to_prune(arns, keep) if keep > 0 else sorted(arns, key=lambda a: int(a.rsplit(":", 1)[-1]))
+        for arn in stale:
+            if not module.check_mode:
+                api.deregister(arn)
+        result["deregistered"] = stale
+        result["changed"] = result["changed"] or bool(stale)
+
+    if module._diff:
+        result["diff"] = dict(
+            before=dict(definition=before, tags=existing_tags if existing else {}),
+            after=dict(definition=after, tags=final_tags),
+        )
+    return result
+
+
+def absent(module, api):
+    params = module.params
+    family = params["family"]
+    if params.get("revision"):
+        definition, dummy = api.describe(f"{family}:{params['revision']}")
+        arns = [definition["taskDefinitionArn"]] if definition and definition.get("status") == "ACTIVE" else []
+    else:
+        arns = api.active_arns(family)
+    for arn in arns:
+        if not module.check_mode:
+            api.deregister(arn)
+    result = dict(changed=bool(arns), registered=False, family=family, deregistered=arns)
+    if module._diff:
+        result["diff"] = dict(before=dict(active_revisions=arns), after=dict(active_revisions=[]))
+    return result
