@@ -213,13 +213,13 @@ def validate(params, container_keys=None):
                               "names of the RegisterTaskDefinition API (e.g. stopTimeout, ulimits).")
 
     if isinstance(cpu, int) and cpu in FARGATE_SIZES:
-        total_cpu = sum((c.get("cpu") or 0) for _, c in containers)
+        total_cpu = sum((c.get("cpu") or 0) for dummy, c in containers)
         if total_cpu > cpu:
             errors.append(f"the containers reserve {total_cpu} CPU units (app.cpu + redis.cpu) but the task has cpu={cpu}; "
                           "lower the reservations or raise cpu.")
     if isinstance(memory, int) and not size_error:
         for key in ("memory", "memory_reservation"):
-            total = sum((c.get(key) or 0) for _, c in containers)
+            total = sum((c.get(key) or 0) for dummy, c in containers)
             if total > memory:
                 errors.append(f"the containers' {key} add up to {total} MiB (app.{key} + redis.{key}) but the task has "
                               f"memory={memory}; lower them or raise memory.")

@@ -24,7 +24,7 @@ description:
     are left out, and describes every ACTIVE revision of the family with one call each.
   - All input is validated before any AWS call, including Fargate's task CPU/memory sizes.
 author:
-  - fargate.microservice developers
+  - fargate.microservice developers (@fargate-microservice)
 attributes:
   check_mode:
     description: Can run in check mode and return the changed status without registering or deregistering anything.

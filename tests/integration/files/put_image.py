@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Test setup: record an image in the emulator's ECR (moto hosts no registry, so nothing can be pushed).

@@ -234,7 +234,7 @@ CHANGES = [
 ]
 
 
-@pytest.mark.parametrize("overrides, path", [(o, p) for _, o, p in CHANGES], ids=[c[0] for c in CHANGES])
+@pytest.mark.parametrize("overrides, path", [c[1:] for c in CHANGES], ids=[c[0] for c in CHANGES])
 def test_change_is_detected(overrides, path):
     found = td.differences(td.normalize(described()), td.normalize(request(**overrides)))
     assert path in found
@@ -376,7 +376,7 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize("overrides, message", [(o, m) for _, o, m in INVALID], ids=[c[0] for c in INVALID])
+@pytest.mark.parametrize("overrides, message", [c[1:] for c in INVALID], ids=[c[0] for c in INVALID])
 def test_validation_error(overrides, message):
     errors = td.validate(params(**overrides), container_keys={"stopTimeout", "ulimits", "user"})
     assert any(message in e for e in errors), errors
