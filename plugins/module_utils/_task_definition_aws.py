@@ -49,6 +49,8 @@ CONTAINER_SPEC = dict(
 )
 
 PLACEHOLDER_ACCOUNT_ROLE = "arn:aws:iam::000000000000:role/"
+# Image tag shown in check mode when the ECR repository has no image yet.
+PENDING_TAG = "pending-push"
 
 
 def _ecs_model():
@@ -132,7 +134,11 @@ class TaskDefinitions:
         try:
             return self._call(self._iam, "get_role", RoleName=name)["Role"]["Arn"]
         except is_boto3_error_code("NoSuchEntity"):
-            self.module.fail_json(msg=f"IAM role {name!r} does not exist; create it or give its ARN.")
+            if self.module.check_mode:
+                # Check mode on a stack not deployed yet: the role would exist by the time we register.
+                self.module.warn(f"IAM role {name!r} does not exist yet; check mode assumes it will.")
+                return PLACEHOLDER_ACCOUNT_ROLE + name
+            self.module.fail_json(msg=f"IAM role {name!r} does not exist; create it (the ecs_cluster role does) or give its ARN.")
 
     def newest_image(self, repository):
         if self._ecr is None:
@@ -140,6 +146,9 @@ class TaskDefinitions:
         try:
             repo = self._call(self._ecr, "describe_repositories", repositoryNames=[repository])["repositories"][0]
         except is_boto3_error_code("RepositoryNotFoundException"):
+            if self.module.check_mode:
+                self.module.warn(f"ECR repository {repository!r} does not exist yet; check mode assumes an image will be pushed.")
+                return f"{repository}:{PENDING_TAG}"
             self.module.fail_json(msg=f"ECR repository {repository!r} does not exist; create and push to it, or set image.")
         images = []
         params = dict(repositoryName=repository)
@@ -151,6 +160,9 @@ class TaskDefinitions:
             params["nextToken"] = response["nextToken"]
         image = td.newest_image(repo["repositoryUri"], images)
         if image is None:
+            if self.module.check_mode:
+                self.module.warn(f"ECR repository {repository!r} holds no image yet; check mode assumes one will be pushed.")
+                return f"{repo['repositoryUri']}:{PENDING_TAG}"
             self.module.fail_json(msg=f"ECR repository {repository!r} holds no image; push one first or set image.")
         return image
 
@@ -272,10 +284,19 @@ def absent(module, api):
         arns = [definition["taskDefinitionArn"]] if definition and definition.get("status") == "ACTIVE" else []
     else:
         arns = api.active_arns(family)
+    skipped = []
+    required = params.get("required_tags")
+    if required:
+        # Only revisions carrying every required tag (the ownership tag) are ours to deregister.
+        owned = []
+        for arn in arns:
+            dummy, tags = api.describe(arn)
+            (owned if all(tags.get(k) == str(v) for k, v in required.items()) else skipped).append(arn)
+        arns = owned
     for arn in arns:
         if not module.check_mode:
             api.deregister(arn)
-    result = dict(changed=bool(arns), registered=False, family=family, deregistered=arns)
+    result = dict(changed=bool(arns), registered=False, family=family, deregistered=arns, skipped=skipped)
     if module._diff:
         result["diff"] = dict(before=dict(active_revisions=arns), after=dict(active_revisions=[]))
     return result

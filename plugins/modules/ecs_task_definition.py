@@ -23,6 +23,8 @@ description:
     memory, network mode or the execution role, registers a new revision on every run when health-check defaults
     are left out, and describes every ACTIVE revision of the family with one call each.
   - All input is validated before any AWS call, including Fargate's task CPU/memory sizes.
+  - In check mode, a role name or ECR repository that does not exist yet (a stack not deployed yet) is assumed to
+    appear before the real run; the module warns and reports the registration it would make.
 author:
   - fargate.microservice developers (@fargate-microservice)
 attributes:
@@ -50,6 +52,11 @@ options:
   revision:
     description: With O(state=absent), the one revision to deregister.
     type: int
+  required_tags:
+    description:
+      - With O(state=absent), deregister only revisions carrying all these tags (for example the deployment's
+        ownership tag); others are left alone and returned in RV(skipped). Costs one call per ACTIVE revision.
+    type: dict
   keep_revisions:
     description:
       - With O(state=present), deregister ACTIVE revisions of the family older than the newest O(keep_revisions)
@@ -350,6 +357,11 @@ deregistered:
   returned: always
   type: list
   elements: str
+skipped:
+  description: With O(state=absent) and O(required_tags), ACTIVE revisions left alone because they lack those tags.
+  returned: when state is absent
+  type: list
+  elements: str
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -371,6 +383,7 @@ def main():
         family=dict(type="str", required=True),
         revision=dict(type="int"),
         keep_revisions=dict(type="int"),
+        required_tags=dict(type="dict"),
         cpu=dict(type="int", default=256),
         memory=dict(type="int", default=512),
         cpu_architecture=dict(type="str", choices=["X86_64", "ARM64"], default="X86_64"),
