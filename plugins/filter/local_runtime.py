@@ -1,0 +1,384 @@
+# -*- coding: utf-8 -*-
+# Copyright: fargate.microservice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Pure planning logic of the local_runtime role (the ECS scheduler stand-in).
+
+Three filters, no side effects, unit-tested in tests/integration/local_runtime/test_filters.py:
+
+- ``local_runtime_containers``: an ECS task definition -> the ordered list of
+  community.docker.docker_container parameters for one task (dependsOn order).
+- ``local_runtime_tasks``: the engine's container list (/containers/json) -> the tasks it holds.
+- ``local_runtime_plan``: tasks + the service's task definition and desired count -> the
+  scheduler's steps (stop broken tasks, start missing ones, roll outdated ones one at a time).
+
+Kept in Python rather than Jinja because dependency ordering, health-check translation and the
+rolling plan are logic that must be tested case by case.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import uuid
+
+from ansible.errors import AnsibleFilterError
+
+LABEL_PREFIX = "fargate.microservice/"
+LABEL_DEPLOYMENT = LABEL_PREFIX + "deployment"
+LABEL_TASK = LABEL_PREFIX + "task-id"
+LABEL_TASKDEF = LABEL_PREFIX + "task-definition"
+LABEL_CONTAINER = LABEL_PREFIX + "container"
+LABEL_ESSENTIAL = LABEL_PREFIX + "essential"
+LABEL_HOST_PORT = LABEL_PREFIX + "host-port"
+LABEL_ROLE = LABEL_PREFIX + "role"
+
+DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
+
+
+def _camel(value):
+    """Undo camel_dict_to_snake_dict (community.aws.ecs_taskdefinition_info returns snake_case keys).
+
+    Keys already in camelCase are kept, so raw describe_task_definition output works too.
+    """
+    if isinstance(value, dict):
+        return dict((re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), k), _camel(v)) for k, v in value.items())
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
+def normalize_taskdef(taskdef):
+    """Return the task definition with camelCase container definitions."""
+    if not isinstance(taskdef, dict) or not taskdef.get("containerDefinitions"):
+        raise AnsibleFilterError("the task definition has no containerDefinitions; register it first (site.yml --tags task).")
+    result = dict(taskdef)
+    result["containerDefinitions"] = _camel(taskdef["containerDefinitions"])
+    return result
+
+
+def _seconds(value, default):
+    return "%ds" % int(value if value is not None else default)
+
+
+def healthcheck(definition):
+    """Translate an ECS healthCheck into docker_container's healthcheck option (or None).
+
+    ECS defaults: interval 30 s, timeout 5 s, retries 3, startPeriod 0.
+    """
+    hc = definition.get("healthCheck")
+    if not hc:
+        return None
+    command = list(hc.get("command") or [])
+    if not command or command[0] not in ("CMD", "CMD-SHELL"):
+        raise AnsibleFilterError(
+            "container %r: healthCheck.command must start with CMD or CMD-SHELL, got %r; "
+            "fix the task definition." % (definition.get("name"), command[:1])
+        )
+    if command[0] == "CMD-SHELL" and len(command) != 2:
+        command = ["CMD-SHELL", " ".join(command[1:])]
+    return {
+        "test": command,
+        "interval": _seconds(hc.get("interval"), 30),
+        "timeout": _seconds(hc.get("timeout"), 5),
+        "retries": int(hc.get("retries") if hc.get("retries") is not None else 3),
+        "start_period": _seconds(hc.get("startPeriod"), 0),
+    }
+
+
+def dependency_order(definitions):
+    """Return container definitions sorted so every container comes after what it dependsOn.
+
+    Stable: containers without constraints keep the task definition's order.
+    """
+    names = [d["name"] for d in definitions]
+    if len(set(names)) != len(names):
+        raise AnsibleFilterError("the task definition has duplicate container names: %s." % ", ".join(names))
+    by_name = dict((d["name"], d) for d in definitions)
+    for d in definitions:
+        for dep in d.get("dependsOn") or []:
+            if dep.get("containerName") not in by_name:
+                raise AnsibleFilterError(
+                    "container %r dependsOn %r, which is not in the task definition; "
+                    "fix its dependsOn." % (d["name"], dep.get("containerName"))
+                )
+            if dep.get("condition") not in DEPENDENCY_CONDITIONS:
+                raise AnsibleFilterError(
+                    "container %r dependsOn %r with condition %r; use one of %s."
+                    % (d["name"], dep.get("containerName"), dep.get("condition"), ", ".join(DEPENDENCY_CONDITIONS))
+                )
+            if dep["condition"] == "HEALTHY" and not by_name[dep["containerName"]].get("healthCheck"):
+                raise AnsibleFilterError(
+                    "container %r waits for %r to be HEALTHY, but %r has no healthCheck; "
+                    "add one or use the START condition." % (d["name"], dep["containerName"], dep["containerName"])
+                )
+    ordered, placed, visiting = [], set(), set()
+
+    def visit(name, path):
+        if name in placed:
+            return
+        if name in visiting:
+            raise AnsibleFilterError("dependsOn forms a cycle: %s; break it." % " -> ".join(path + [name]))
+        visiting.add(name)
+        for dep in by_name[name].get("dependsOn") or []:
+            visit(dep["containerName"], path + [name])
+        visiting.discard(name)
+        placed.add(name)
+        ordered.append(by_name[name])
+
+    for name in names:
+        visit(name, [])
+    return ordered
+
+
+def infra_name(deployment, task_id):
+    return "%s-task-%s" % (deployment, task_id)
+
+
+def container_name(deployment, task_id, name):
+    return "%s-task-%s-%s" % (deployment, task_id, name)
+
+
+def task_labels(deployment, task_id, taskdef_arn, host_port):
+    return {
+        LABEL_DEPLOYMENT: deployment,
+        LABEL_TASK: task_id,
+        LABEL_TASKDEF: taskdef_arn,
+        LABEL_HOST_PORT: str(host_port),
+    }
+
+
+def local_runtime_containers(taskdef, deployment, task_id, host_port):
+    """Return the ordered docker_container parameters for every container of one task.
+
+    Each item: name (ECS name), docker_name, essential, depends_on (list of
+    {docker_name, condition}), has_healthcheck and params (docker_container options).
+    """
+    taskdef = normalize_taskdef(taskdef)
+    arn = taskdef.get("taskDefinitionArn", "")
+    infra = infra_name(deployment, task_id)
+    result = []
+    for d in dependency_order(taskdef["containerDefinitions"]):
+        if not d.get("image"):
+            raise AnsibleFilterError("container %r has no image; fix the task definition." % d["name"])
+        labels = task_labels(deployment, task_id, arn, host_port)
+        essential = d.get("essential", True) is not False
+        labels.update({
+            LABEL_ROLE: "container",
+            LABEL_CONTAINER: d["name"],
+            LABEL_ESSENTIAL: "true" if essential else "false",
+        })
+        env = dict((e["name"], str(e.get("value", ""))) for e in d.get("environment") or [])
+        params = {
+            "name": container_name(deployment, task_id, d["name"]),
+            "image": d["image"],
+            "labels": labels,
+            "env": env,
+            "network_mode": "container:%s" % infra,
+            "restart_policy": "no",
+            "stop_timeout": int(d.get("stopTimeout") or 30),
+        }
+        if d.get("command"):
+            params["command"] = list(d["command"])
+        if d.get("entryPoint"):
+            params["entrypoint"] = list(d["entryPoint"])
+        if d.get("workingDirectory"):
+            params["working_dir"] = d["workingDirectory"]
+        if d.get("user"):
+            params["user"] = d["user"]
+        if d.get("readonlyRootFilesystem"):
+            params["read_only"] = True
+        hc = healthcheck(d)
+        if hc:
+            params["healthcheck"] = hc
+        result.append({
+            "name": d["name"],
+            "docker_name": params["name"],
+            "essential": essential,
+            "has_healthcheck": bool(hc),
+            "depends_on": [
+                {"docker_name": container_name(deployment, task_id, dep["containerName"]),
+                 "name": dep["containerName"], "condition": dep["condition"]}
+                for dep in d.get("dependsOn") or []
+            ],
+            "params": params,
+        })
+    return result
+
+
+def local_runtime_tasks(containers, deployment):
+    """Group the engine's containers (raw /containers/json items) into tasks of this deployment.
+
+    Returns a list sorted by task id: {id, task_definition, host_port, infra_running,
+    containers: {ecs name: {docker_name, state, essential}}}.
+    """
+    tasks = {}
+    for c in containers or []:
+        labels = c.get("Labels") or {}
+        if labels.get(LABEL_DEPLOYMENT) != deployment or not labels.get(LABEL_TASK):
+            continue
+        tid = labels[LABEL_TASK]
+        t = tasks.setdefault(tid, {
+            "id": tid, "task_definition": labels.get(LABEL_TASKDEF, ""), "host_port": None,
+            "infra_name": None, "infra_running": False, "containers": {}, "docker_names": [],
+        })
+        name = (c.get("Names") or ["/?"])[0].lstrip("/")
+        t["docker_names"].append(name)
+        if labels.get(LABEL_ROLE) == "infra":
+            t["infra_name"] = name
+            t["infra_running"] = c.get("State") == "running"
+            try:
+                t["host_port"] = int(labels.get(LABEL_HOST_PORT))
+            except (TypeError, ValueError):
+                t["host_port"] = None
+        else:
+            t["containers"][labels.get(LABEL_CONTAINER, name)] = {
+                "docker_name": name,
+                "state": c.get("State"),
+                "essential": labels.get(LABEL_ESSENTIAL, "true") == "true",
+            }
+    for t in tasks.values():
+        t["docker_names"].sort()
+    return [tasks[k] for k in sorted(tasks)]
+
+
+def _is_intact(task, taskdef):
+    """A task runs when its infra container and every essential container run."""
+    if not task["infra_running"] or task["host_port"] is None:
+        return False
+    for d in taskdef.get("containerDefinitions") or []:
+        c = task["containers"].get(d["name"])
+        essential = d.get("essential", True) is not False
+        if c is None:
+            if essential:
+                return False
+            continue
+        if essential and c["state"] != "running":
+            return False
+    return True
+
+
+def _target(task):
+    return {"id": task["id"], "port": task["host_port"]}
+
+
+def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new_ids=None):
+    """Plan the scheduler's work, as ECS does with minimumHealthyPercent 100 / maximumPercent 200.
+
+    - a task whose infra or an essential container is not running is stopped (then replaced);
+    - missing tasks up to the desired count are started;
+    - a task from another task definition revision is replaced one at a time: start the new
+      task, wait until healthy, register it, deregister and drain the old one, remove it;
+    - tasks beyond the desired count are stopped.
+
+    Returns {running, broken, outdated, steps, targets}. Each step is
+    {action: start|replace|stop, new: {id, port}?, old: task?, register: [targets]?,
+    deregister: [targets]?}; ``targets`` is the load balancer's list once all steps are done.
+    """
+    taskdef = normalize_taskdef(taskdef)
+    arn = taskdef.get("taskDefinitionArn")
+    desired = int(desired_count)
+    if desired < 0:
+        raise AnsibleFilterError("the service's desired count is negative (%d)." % desired)
+    port_first, port_last = int(port_first), int(port_last)
+    intact = [t for t in tasks if _is_intact(t, taskdef)]
+    broken = [t for t in tasks if not _is_intact(t, taskdef)]
+    current = [t for t in intact if t["task_definition"] == arn]
+    outdated = [t for t in intact if t["task_definition"] != arn]
+    extra = current[desired:]
+    current = current[:desired]
+
+    used = set(t["host_port"] for t in tasks if t["host_port"] is not None)
+    free = [p for p in range(port_first, port_last + 1) if p not in used]
+    new_ids = list(new_ids or [])
+
+    def new_task():
+        if not free:
+            raise AnsibleFilterError(
+                "no free host port left in %d-%d for a new task; widen local_runtime_host_ports."
+                % (port_first, port_last))
+        tid = new_ids.pop(0) if new_ids else uuid.uuid4().hex[:12]
+        return {"id": tid, "port": free.pop(0)}
+
+    in_lb = [_target(t) for t in current + outdated]
+    steps = []
+
+    def drop(targets, task):
+        return [x for x in targets if x["id"] != task["id"]]
+
+    for t in broken:
+        steps.append({"action": "stop", "old": t, "deregister": drop(in_lb, t), "reason": "an essential container stopped"})
+    for t in extra:
+        in_lb = drop(in_lb, t)
+        steps.append({"action": "stop", "old": t, "deregister": list(in_lb), "reason": "more tasks than the desired count"})
+    missing = desired - len(current)
+    for i in range(max(missing, 0)):
+        new = new_task()
+        registered = in_lb + [new]
+        if outdated:
+            old = outdated.pop(0)
+            in_lb = drop(registered, old)
+            steps.append({"action": "replace", "new": new, "old": old, "register": registered,
+                          "deregister": list(in_lb), "reason": "new task definition revision"})
+        else:
+            in_lb = registered
+            steps.append({"action": "start", "new": new, "register": registered, "reason": "fewer tasks than the desired count"})
+    for t in outdated:
+        in_lb = drop(in_lb, t)
+        steps.append({"action": "stop", "old": t, "deregister": list(in_lb), "reason": "more tasks than the desired count"})
+    return {
+        "running": [t["id"] for t in current],
+        "broken": [t["id"] for t in broken],
+        "outdated": [t["id"] for t in intact if t["task_definition"] != arn],
+        "steps": steps,
+        "targets": sorted(in_lb, key=lambda x: x["id"]),
+    }
+
+
+def local_runtime_infra(taskdef, deployment, task_id, host_port, container_port, image, bind_address):
+    """Return docker_container parameters for the task's infra container.
+
+    It owns the task's network namespace (what awsvpc gives a Fargate task) and publishes the
+    load-balanced container port on bind_address:host_port, the task's address for the load
+    balancer. Other port mappings stay inside the namespace, as the tasks' security group admits
+    only the load balancer's port.
+    """
+    labels = task_labels(deployment, task_id, taskdef.get("taskDefinitionArn", ""), host_port)
+    labels[LABEL_ROLE] = "infra"
+    return {
+        "name": infra_name(deployment, task_id),
+        "image": image,
+        "labels": labels,
+        "published_ports": ["%s:%d:%d" % (bind_address, int(host_port), int(container_port))],
+        "restart_policy": "no",
+        "stop_timeout": 5,
+    }
+
+
+def local_runtime_stop_order(task, taskdef):
+    """Return the docker names of a task's containers in stop order, the infra container last.
+
+    Dependents stop before what they depend on (the reverse of the start order), as ECS does.
+    """
+    try:
+        start_order = [d["name"] for d in dependency_order(normalize_taskdef(taskdef)["containerDefinitions"])]
+    except AnsibleFilterError:
+        start_order = []
+    rank = dict((name, i) for i, name in enumerate(reversed(start_order)))
+    names = sorted(task["containers"], key=lambda n: (rank.get(n, -1), n))
+    result = [task["containers"][n]["docker_name"] for n in names]
+    if task.get("infra_name"):
+        result.append(task["infra_name"])
+    return result
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "local_runtime_containers": local_runtime_containers,
+            "local_runtime_tasks": local_runtime_tasks,
+            "local_runtime_plan": local_runtime_plan,
+            "local_runtime_infra": local_runtime_infra,
+            "local_runtime_stop_order": local_runtime_stop_order,
+        }
