@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: fargate.microservice developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Logic of the ecr_image module: look up an image by tag in an ECR repository, and record an
+image manifest under a tag (ECR's PutImage) when it is not there yet.
+
+The digest of an image is the sha256 of its manifest bytes, as registries compute it, so a
+manifest read from the local engine's storage gets the digest the engine itself reports.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+
+
+class ImageTagConflict(Exception):
+    """The tag already names a different image in a repository whose tags are immutable."""
+
+
+def _error_code(err):
+    response = getattr(err, "response", None) or {}
+    return response.get("Error", {}).get("Code")
+
+
+def manifest_digest(manifest):
+    """sha256 digest of the manifest text, exactly as given (no reformatting)."""
+    return "sha256:" + hashlib.sha256(manifest.encode("utf-8")).hexdigest()
+
+
+def manifest_media_type(manifest, media_type=None):
+    """The media type given, else the manifest's own ``mediaType``; ValueError when neither."""
+    try:
+        parsed = json.loads(manifest)
+    except ValueError as err:
+        raise ValueError(f"the image manifest is not JSON ({err})") from None
+    if not isinstance(parsed, dict) or "schemaVersion" not in parsed:
+        raise ValueError("the image manifest is not an image manifest (no schemaVersion)")
+    media_type = media_type or parsed.get("mediaType")
+    if not media_type:
+        raise ValueError("the image manifest has no mediaType; give image_manifest_media_type")
+    return media_type
+
+
+def _iso(value):
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value.astimezone(datetime.timezone.utc).isoformat()
+    return value
+
+
+def read_repository(client, name, registry_id=None):
+    """Return the repository (``repositoryUri``, ``imageTagMutability``, ...) or ``None``."""
+    kwargs = {"repositoryNames": [name]}
+    if registry_id:
+        kwargs["registryId"] = registry_id
+    try:
+        repos = client.describe_repositories(**kwargs)["repositories"]
+    except Exception as err:  # botocore ClientError
+        if _error_code(err) == "RepositoryNotFoundException":
+            return None
+        raise
+    return repos[0] if repos else None
+
+
+def find_image(client, repository, tag, registry_id=None):
+    """Return the image the tag names (ECR's imageDetail) or ``None``."""
+    kwargs = {"repositoryName": repository, "imageIds": [{"imageTag": tag}]}
+    if registry_id:
+        kwargs["registryId"] = registry_id
+    try:
+        details = client.describe_images(**kwargs).get("imageDetails", [])
+    except Exception as err:
+        if _error_code(err) == "ImageNotFoundException":
+            return None
+        raise
+    for detail in details:
+        if tag in (detail.get("imageTags") or []):
+            return detail
+    return None
+
+
+def image_result(repo, tag, detail):
+    """The module's ``image`` return value."""
+    uri = repo["repositoryUri"]
+    result = {
+        "repository_name": repo["repositoryName"],
+        "registry_id": repo["registryId"],
+        "repository_uri": uri,
+        "image_tag": tag,
+        "image_uri": f"{uri}:{tag}",
+        "exists": detail is not None,
+    }
+    if detail is not None:
+        result.update(
+            {
+                "image_digest": detail["imageDigest"],
+                "image_uri_digest": f"{uri}@{detail['imageDigest']}",
+                "image_pushed_at": _iso(detail.get("imagePushedAt")),
+                "image_tags": sorted(detail.get("imageTags") or []),
+            }
+        )
+    return result
+
+
+def plan(current, desired_digest, immutable):
+    """What to do for the tag: ``none``, ``put``; ImageTagConflict when an immutable tag differs."""
+    if desired_digest is None:
+        return "none"
+    if current is None:
+        return "put"
+    if current["imageDigest"] == desired_digest:
+        return "none"
+    if immutable:
+        raise ImageTagConflict(
+            f"the tag already names the image {current['imageDigest']} and the repository's tags are immutable"
+        )
+    return "put"
+
+
+def ensure_image(client, params, check_mode):
+    """Look the tag up; with a manifest, record it under the tag unless it already is there."""
+    name, tag, registry_id = params["repository_name"], params["image_tag"], params.get("registry_id")
+    repo = read_repository(client, name, registry_id)
+    if repo is None:
+        raise LookupError(name)
+    current = find_image(client, name, tag, registry_id)
+    manifest = params.get("image_manifest")
+    desired = None
+    media_type = None
+    if manifest is not None:
+        media_type = manifest_media_type(manifest, params.get("image_manifest_media_type"))
+        desired = manifest_digest(manifest)
+    action = plan(current, desired, repo.get("imageTagMutability", "MUTABLE") == "IMMUTABLE")
+    before = image_result(repo, tag, current)
+    result = {"changed": False, "image": before}
+    if action == "put":
+        result["changed"] = True
+        if check_mode:
+            after = dict(before, exists=True, image_digest=desired, image_uri_digest=f"{repo['repositoryUri']}@{desired}")
+        else:
+            kwargs = {
+                "repositoryName": name,
+                "imageManifest": manifest,
+                "imageManifestMediaType": media_type,
+                "imageTag": tag,
+                "imageDigest": desired,
+            }
+            if registry_id:
+                kwargs["registryId"] = registry_id
+            client.put_image(**kwargs)
+            after = image_result(repo, tag, find_image(client, name, tag, registry_id))
+        result["image"] = after
+        result["diff"] = {
+            "before": {"image_tag": tag, "image_digest": before.get("image_digest")},
+            "after": {"image_tag": tag, "image_digest": after.get("image_digest")},
+        }
+    return result

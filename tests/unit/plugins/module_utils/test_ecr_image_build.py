@@ -1,0 +1,206 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tests of the ECR token and image logic, against a real moto server (the AWS emulator)
+started for this module on a free loopback port (skipped, saying why, when moto is missing)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from ansible_collections.fargate.microservice.plugins.module_utils import _ecr_auth as auth
+from ansible_collections.fargate.microservice.plugins.module_utils import _ecr_image as img
+
+boto3 = pytest.importorskip("boto3", reason="boto3 is not installed: run `make venv`")
+
+MANIFEST = json.dumps(
+    {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1967,
+                   "digest": "sha256:" + "a" * 64},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar", "size": 6608384,
+                    "digest": "sha256:" + "b" * 64}],
+    },
+    separators=(",", ":"),
+)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def endpoint():
+    server = os.path.join(os.path.dirname(sys.executable), "moto_server")
+    if not os.path.exists(server):
+        pytest.skip(f"{server} is missing: run `make venv` to install moto[server]")
+    port = _free_port()
+    proc = subprocess.Popen([server, "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=2)
+            break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("moto_server did not start within 60 s")
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def ecr(endpoint):
+    urllib.request.urlopen(urllib.request.Request(endpoint + "/moto-api/reset", method="POST"), timeout=10)
+    return boto3.client("ecr", region_name="us-east-1", endpoint_url=endpoint,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+# --- authorization token -------------------------------------------------------------------
+
+@pytest.mark.parametrize("token,expected", [
+    (base64.b64encode(b"AWS:secret").decode(), ("AWS", "secret")),
+    (base64.b64encode(b"AWS:a:b").decode(), ("AWS", "a:b")),
+])
+def test_decode_token(token, expected):
+    assert auth.decode_token(token) == expected
+
+
+@pytest.mark.parametrize("token", ["not base64!", base64.b64encode(b"nocolon").decode(), base64.b64encode(b":x").decode()])
+def test_decode_token_rejects(token):
+    with pytest.raises(auth.TokenError):
+        auth.decode_token(token)
+
+
+@pytest.mark.parametrize("endpoint_url,host", [
+    ("https://123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.us-east-1.amazonaws.com"),
+    ("https://r.example/", "r.example"),
+])
+def test_registry_host(endpoint_url, host):
+    assert auth.registry_host(endpoint_url) == host
+
+
+def test_get_authorizations_from_emulator(ecr):
+    (login,) = auth.get_authorizations(ecr)
+    assert login["username"] == "AWS"
+    assert login["password"]
+    assert login["registry"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+    assert login["proxy_endpoint"] == "https://" + login["registry"]
+    assert login["expires_at"].endswith("+00:00")
+
+
+def test_get_authorizations_for_given_registries(ecr):
+    logins = auth.get_authorizations(ecr, ["111111111111", "222222222222"])
+    assert [x["registry"].split(".")[0] for x in logins] == ["111111111111", "222222222222"]
+
+
+# --- images --------------------------------------------------------------------------------
+
+def params(**kw):
+    base = {"repository_name": "countweb/web", "image_tag": "abc123", "image_manifest": None,
+            "image_manifest_media_type": None, "registry_id": None}
+    base.update(kw)
+    return base
+
+
+def test_manifest_digest_is_sha256_of_text():
+    assert img.manifest_digest('{"a":1}') == "sha256:015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862"
+
+
+@pytest.mark.parametrize("manifest,media,error", [
+    ("not json", None, "not JSON"),
+    ("[]", None, "no schemaVersion"),
+    ('{"schemaVersion": 2}', None, "no mediaType"),
+])
+def test_manifest_media_type_rejects(manifest, media, error):
+    with pytest.raises(ValueError, match=error):
+        img.manifest_media_type(manifest, media)
+
+
+def test_manifest_media_type_explicit():
+    assert img.manifest_media_type('{"schemaVersion": 2}', "application/x") == "application/x"
+
+
+@pytest.mark.parametrize("current,desired,immutable,action", [
+    (None, None, True, "none"),
+    (None, "sha256:1", True, "put"),
+    ({"imageDigest": "sha256:1"}, "sha256:1", True, "none"),
+    ({"imageDigest": "sha256:1"}, "sha256:2", False, "put"),
+])
+def test_plan(current, desired, immutable, action):
+    assert img.plan(current, desired, immutable) == action
+
+
+def test_plan_immutable_conflict():
+    with pytest.raises(img.ImageTagConflict):
+        img.plan({"imageDigest": "sha256:1"}, "sha256:2", True)
+
+
+def test_missing_repository(ecr):
+    with pytest.raises(LookupError):
+        img.ensure_image(ecr, params(), False)
+
+
+def test_lookup_absent_tag(ecr):
+    ecr.create_repository(repositoryName="countweb/web", imageTagMutability="IMMUTABLE")
+    result = img.ensure_image(ecr, params(), False)
+    assert result["changed"] is False
+    assert result["image"]["exists"] is False
+    assert result["image"]["image_uri"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/countweb/web:abc123"
+
+
+def test_record_manifest_check_mode_then_apply_then_idempotent(ecr):
+    ecr.create_repository(repositoryName="countweb/web", imageTagMutability="IMMUTABLE")
+    digest = img.manifest_digest(MANIFEST)
+
+    checked = img.ensure_image(ecr, params(image_manifest=MANIFEST), True)
+    assert checked["changed"] is True
+    assert checked["image"]["image_digest"] == digest
+    assert ecr.list_images(repositoryName="countweb/web")["imageIds"] == []
+
+    applied = img.ensure_image(ecr, params(image_manifest=MANIFEST), False)
+    assert applied["changed"] is True
+    assert applied["image"]["exists"] is True
+    assert applied["image"]["image_digest"] == digest
+    assert applied["image"]["image_uri_digest"].endswith("/countweb/web@" + digest)
+    assert applied["diff"]["before"]["image_digest"] is None
+    # The task role finds the newest image in the repository this way.
+    (detail,) = ecr.describe_images(repositoryName="countweb/web")["imageDetails"]
+    assert detail["imageTags"] == ["abc123"] and detail["imageDigest"] == digest and detail["imagePushedAt"]
+
+    again = img.ensure_image(ecr, params(image_manifest=MANIFEST), False)
+    assert again["changed"] is False
+    looked_up = img.ensure_image(ecr, params(), False)
+    assert looked_up["image"]["image_digest"] == digest and looked_up["changed"] is False
+
+
+def test_immutable_tag_with_other_manifest_fails(ecr):
+    ecr.create_repository(repositoryName="countweb/web", imageTagMutability="IMMUTABLE")
+    img.ensure_image(ecr, params(image_manifest=MANIFEST), False)
+    other = MANIFEST.replace("b" * 64, "c" * 64)
+    with pytest.raises(img.ImageTagConflict):
+        img.ensure_image(ecr, params(image_manifest=other), False)
+
+
+def test_mutable_tag_moves(ecr):
+    ecr.create_repository(repositoryName="countweb/web", imageTagMutability="MUTABLE")
+    img.ensure_image(ecr, params(image_manifest=MANIFEST), False)
+    other = MANIFEST.replace("b" * 64, "c" * 64)
+    moved = img.ensure_image(ecr, params(image_manifest=other), False)
+    assert moved["changed"] is True
+    assert moved["image"]["image_digest"] == img.manifest_digest(other)
