@@ -1,0 +1,219 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit tests for the local_runtime filters (the ECS scheduler stand-in's planning logic)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.fargate.microservice.plugins.filter import local_runtime as lr
+
+ARN1 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web-redis-task:1"
+ARN2 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web-redis-task:2"
+
+
+def taskdef(arn=ARN1, web_env=None, snake=False):
+    web = {
+        "name": "web", "image": "web:1", "essential": True,
+        "environment": [{"name": k, "value": v} for k, v in (web_env or {"REDIS_ADDR": "localhost:6379"}).items()],
+        "portMappings": [{"containerPort": 8000}],
+        "healthCheck": {"command": ["CMD", "/app", "-healthcheck"], "interval": 10, "retries": 2, "startPeriod": 5},
+        "dependsOn": [{"containerName": "redis", "condition": "HEALTHY"}],
+        "readonlyRootFilesystem": True,
+        "command": ["-x"],
+    }
+    redis = {"name": "redis", "image": "redis:1",
+             "healthCheck": {"command": ["CMD-SHELL", "redis-cli ping"]}}
+    td = {"taskDefinitionArn": arn, "containerDefinitions": [web, redis]}
+    if snake:  # what community.aws.ecs_taskdefinition_info returns
+        td["containerDefinitions"] = [
+            {"name": "web", "image": "web:1", "essential": True, "environment": web["environment"],
+             "port_mappings": [{"container_port": 8000}],
+             "health_check": {"command": ["CMD", "/app", "-healthcheck"], "interval": 10, "retries": 2, "start_period": 5},
+             "depends_on": [{"container_name": "redis", "condition": "HEALTHY"}],
+             "readonly_root_filesystem": True, "command": ["-x"]},
+            {"name": "redis", "image": "redis:1", "health_check": {"command": ["CMD-SHELL", "redis-cli ping"]}},
+        ]
+    return td
+
+
+def engine_containers(task_id, arn=ARN1, port=18000, states=None, deployment="d"):
+    """What /containers/json lists for one task started by the role."""
+    states = states or {}
+    base = {"fargate.microservice/deployment": deployment, "fargate.microservice/task-id": task_id,
+            "fargate.microservice/task-definition": arn, "fargate.microservice/host-port": str(port)}
+    items = [{"Names": ["/d-task-%s" % task_id], "State": states.get("infra", "running"),
+              "Labels": dict(base, **{"fargate.microservice/role": "infra"})}]
+    for name in ("web", "redis"):
+        if states.get(name) == "missing":
+            continue
+        items.append({"Names": ["/d-task-%s-%s" % (task_id, name)], "State": states.get(name, "running"),
+                      "Labels": dict(base, **{"fargate.microservice/role": "container",
+                                              "fargate.microservice/container": name,
+                                              "fargate.microservice/essential": "true"})})
+    return items
+
+
+# --- container translation -------------------------------------------------------------------
+
+@pytest.mark.parametrize("snake", [False, True])
+def test_containers_follow_depends_on_and_translate_options(snake):
+    out = lr.local_runtime_containers(taskdef(snake=snake), "d", "abc", 18000)
+    assert [c["name"] for c in out] == ["redis", "web"]
+    web = out[1]
+    assert web["docker_name"] == "d-task-abc-web"
+    assert web["depends_on"] == [{"docker_name": "d-task-abc-redis", "name": "redis", "condition": "HEALTHY"}]
+    p = web["params"]
+    assert p["network_mode"] == "container:d-task-abc"
+    assert p["env"] == {"REDIS_ADDR": "localhost:6379"}
+    assert p["command"] == ["-x"]
+    assert p["read_only"] is True
+    assert p["healthcheck"] == {"test": ["CMD", "/app", "-healthcheck"], "interval": "10s", "timeout": "5s",
+                                "retries": 2, "start_period": "5s"}
+    assert p["labels"]["fargate.microservice/task-definition"] == ARN1
+    assert out[0]["params"]["healthcheck"]["test"] == ["CMD-SHELL", "redis-cli ping"]
+    assert out[0]["params"]["healthcheck"]["interval"] == "30s"  # ECS default
+
+
+def test_essential_defaults_to_true_and_false_is_kept():
+    td = taskdef()
+    td["containerDefinitions"][1]["essential"] = False
+    out = dict((c["name"], c) for c in lr.local_runtime_containers(td, "d", "a", 1))
+    assert out["web"]["essential"] is True
+    assert out["redis"]["essential"] is False
+    assert out["redis"]["params"]["labels"]["fargate.microservice/essential"] == "false"
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda td: td["containerDefinitions"][0]["dependsOn"].append({"containerName": "nope", "condition": "START"}),
+     "not in the task definition"),
+    (lambda td: td["containerDefinitions"][1].update(dependsOn=[{"containerName": "web", "condition": "START"}]),
+     "cycle"),
+    (lambda td: td["containerDefinitions"][0]["dependsOn"][0].update(condition="READY"), "use one of"),
+    (lambda td: td["containerDefinitions"][1].pop("healthCheck"), "has no healthCheck"),
+    (lambda td: td["containerDefinitions"][1].update(name="web"), "duplicate container names"),
+    (lambda td: td["containerDefinitions"][1]["healthCheck"].update(command=["NONE"]), "CMD or CMD-SHELL"),
+    (lambda td: td["containerDefinitions"][1].update(image=""), "has no image"),
+    (lambda td: td.update(containerDefinitions=[]), "no containerDefinitions"),
+])
+def test_bad_task_definitions_are_refused(mutate, message):
+    td = taskdef()
+    mutate(td)
+    with pytest.raises(AnsibleFilterError, match=message):
+        lr.local_runtime_containers(td, "d", "a", 1)
+
+
+def test_infra_publishes_only_the_load_balanced_port_on_loopback():
+    infra = lr.local_runtime_infra(taskdef(), "d", "abc", 18004, 8000, "pause:1", "127.0.0.1")
+    assert infra["name"] == "d-task-abc"
+    assert infra["published_ports"] == ["127.0.0.1:18004:8000"]
+    assert infra["labels"]["fargate.microservice/role"] == "infra"
+    assert infra["labels"]["fargate.microservice/host-port"] == "18004"
+
+
+# --- grouping --------------------------------------------------------------------------------
+
+def test_tasks_are_grouped_and_other_deployments_ignored():
+    items = engine_containers("b", port=18001) + engine_containers("a") + engine_containers("z", deployment="other")
+    tasks = lr.local_runtime_tasks(items, "d")
+    assert [t["id"] for t in tasks] == ["a", "b"]
+    assert tasks[1]["host_port"] == 18001
+    assert tasks[0]["infra_name"] == "d-task-a"
+    assert set(tasks[0]["containers"]) == {"web", "redis"}
+
+
+# --- planning --------------------------------------------------------------------------------
+
+def plan(items, td=None, desired=2, ids=("n1", "n2", "n3")):
+    return lr.local_runtime_plan(lr.local_runtime_tasks(items, "d"), td or taskdef(), desired, 18000, 18009, list(ids))
+
+
+def test_nothing_to_do_when_all_tasks_run():
+    p = plan(engine_containers("a") + engine_containers("b", port=18001))
+    assert p["steps"] == []
+    assert p["running"] == ["a", "b"]
+    assert p["targets"] == [{"id": "a", "port": 18000}, {"id": "b", "port": 18001}]
+
+
+def test_first_deploy_starts_the_desired_count_on_free_ports():
+    p = plan([])
+    assert [(s["action"], s["new"]) for s in p["steps"]] == [
+        ("start", {"id": "n1", "port": 18000}), ("start", {"id": "n2", "port": 18001})]
+    assert p["steps"][1]["register"] == [{"id": "n1", "port": 18000}, {"id": "n2", "port": 18001}]
+
+
+@pytest.mark.parametrize("states", [
+    {"web": "exited"}, {"redis": "exited"}, {"web": "missing"}, {"infra": "exited"}, {"web": "created"},
+])
+def test_a_task_with_a_stopped_or_removed_essential_container_is_replaced(states):
+    p = plan(engine_containers("a") + engine_containers("b", port=18001, states=states))
+    assert [s["action"] for s in p["steps"]] == ["stop", "start"]
+    assert p["steps"][0]["old"]["id"] == "b"
+    assert p["steps"][0]["deregister"] == [{"id": "a", "port": 18000}]
+    assert p["steps"][1]["new"] == {"id": "n1", "port": 18002}  # 18001 is still held by b
+    assert p["broken"] == ["b"]
+
+
+def test_a_stopped_non_essential_container_is_left_alone():
+    td = taskdef()
+    td["containerDefinitions"][1]["essential"] = False
+    p = plan(engine_containers("a") + engine_containers("b", port=18001, states={"redis": "exited"}), td=td)
+    assert p["steps"] == []
+
+
+def test_a_new_revision_rolls_one_task_at_a_time():
+    p = plan(engine_containers("a") + engine_containers("b", port=18001), td=taskdef(arn=ARN2))
+    assert [s["action"] for s in p["steps"]] == ["replace", "replace"]
+    first, second = p["steps"]
+    assert first["old"]["id"] == "a" and first["new"] == {"id": "n1", "port": 18002}
+    # the new task is registered next to both old ones, then the old one is deregistered
+    assert first["register"] == [{"id": "a", "port": 18000}, {"id": "b", "port": 18001}, {"id": "n1", "port": 18002}]
+    assert first["deregister"] == [{"id": "b", "port": 18001}, {"id": "n1", "port": 18002}]
+    assert second["register"] == [{"id": "b", "port": 18001}, {"id": "n1", "port": 18002}, {"id": "n2", "port": 18003}]
+    assert second["deregister"] == [{"id": "n1", "port": 18002}, {"id": "n2", "port": 18003}]
+    assert p["targets"] == [{"id": "n1", "port": 18002}, {"id": "n2", "port": 18003}]
+    assert p["outdated"] == ["a", "b"]
+
+
+def test_an_interrupted_roll_finishes():
+    # one task already on the new revision, one still on the old one
+    p = plan(engine_containers("a", arn=ARN2) + engine_containers("b", port=18001), td=taskdef(arn=ARN2))
+    assert [(s["action"], s.get("old", {}).get("id")) for s in p["steps"]] == [("replace", "b")]
+
+
+def test_leftover_old_tasks_are_stopped_when_enough_new_ones_run():
+    items = engine_containers("a", arn=ARN2) + engine_containers("b", arn=ARN2, port=18001) + engine_containers("c", port=18002)
+    p = plan(items, td=taskdef(arn=ARN2))
+    assert [(s["action"], s["old"]["id"]) for s in p["steps"]] == [("stop", "c")]
+
+
+@pytest.mark.parametrize("desired, actions", [(1, ["stop"]), (0, ["stop", "stop"]), (3, ["start"])])
+def test_scaling_follows_the_desired_count(desired, actions):
+    p = plan(engine_containers("a") + engine_containers("b", port=18001), desired=desired)
+    assert [s["action"] for s in p["steps"]] == actions
+
+
+def test_port_range_exhaustion_is_reported():
+    tasks = lr.local_runtime_tasks(engine_containers("a"), "d")
+    with pytest.raises(AnsibleFilterError, match="no free host port"):
+        lr.local_runtime_plan(tasks, taskdef(), 2, 18000, 18000, ["n"])
+
+
+def test_random_ids_are_used_when_none_are_given():
+    p = lr.local_runtime_plan([], taskdef(), 2, 18000, 18009)
+    ids = [s["new"]["id"] for s in p["steps"]]
+    assert len(set(ids)) == 2 and all(len(i) == 12 for i in ids)
+
+
+def test_stop_order_is_dependents_first_then_infra():
+    task = lr.local_runtime_tasks(engine_containers("a"), "d")[0]
+    assert lr.local_runtime_stop_order(task, taskdef()) == ["d-task-a-web", "d-task-a-redis", "d-task-a"]
+    assert lr.local_runtime_stop_order(task, {"containerDefinitions": []})[-1] == "d-task-a"
+
+
+def test_filters_are_registered():
+    assert set(lr.FilterModule().filters()) == {
+        "local_runtime_containers", "local_runtime_tasks", "local_runtime_plan", "local_runtime_infra",
+        "local_runtime_stop_order"}
