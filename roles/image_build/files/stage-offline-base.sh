@@ -32,8 +32,9 @@ case "$kind" in
     version=$(go env GOVERSION)
     mkdir -p "$root/usr/local/go" "$root/root" "$root/go"
     # -h follows the symlinks Debian uses to split the tree over /usr/lib and /usr/share.
-    # Left out: the toolchain's own sources and prebuilt objects (src/cmd, pkg/*/cmd), tests.
-    tar -C "$goroot" -chf - --exclude=./src/cmd --exclude=./pkg/linux_amd64/cmd --exclude=./pkg/linux_arm64/cmd \
+    # Left out: the toolchain's own sources (src/cmd), tests, and the prebuilt standard library
+    # (pkg/linux_*), which -trimpath builds do not use (they compile it into GOCACHE).
+    tar -C "$goroot" -chf - --exclude=./src/cmd --exclude="./pkg/linux_*" \
       --exclude=./test --exclude=./api --exclude=./misc --exclude=./doc --exclude=testdata . \
       | tar -C "$root/usr/local/go" -xf -
     # Tools `go build` and `go vet` do not use.
