@@ -31,6 +31,12 @@ if [ -n "$unformatted" ]; then
 fi
 "$GO" vet ./...
 "$GO" test -count=1 ./...
+# The race detector needs cgo (a C compiler); it is a bonus where gcc is installed.
+if command -v gcc >/dev/null 2>&1; then
+  "$GO" test -count=1 -race ./...
+else
+  echo "== gcc is not installed: skipping go test -race (the tests above ran without it)"
+fi
 # The image builds a static binary this way; make sure it still does.
 CGO_ENABLED=0 "$GO" build -trimpath -ldflags="-s -w" -o "$ROOT/.cache/countweb" .
 echo "== static build: $(stat -c %s "$ROOT/.cache/countweb") bytes"
