@@ -15,10 +15,10 @@ description:
   - Written because no module in amazon.aws 10.1.2 or community.aws 10.0.0 calls C(GetAuthorizationToken);
     the usual alternative, C(aws ecr get-login-password) piped into C(docker login), needs the AWS CLI and a
     Docker CLI, which an execution environment or a machine with only a Docker-API socket does not have.
-  - The password is a secret valid for 12 hours. Run this module with C(no_log: true) on the task and pass
-    the result only to tasks that also have C(no_log: true).
+  - "The password is a secret valid for 12 hours. Run this module with C(no_log: true) on the task and pass
+    the result only to tasks that also have C(no_log: true)."
 author:
-  - fargate.microservice developers
+  - fargate.microservice developers (@fargate-microservice)
 options:
   registry_ids:
     description:
@@ -35,6 +35,7 @@ attributes:
     description: Only reads; it gets the token in check mode too, so later read-only steps can log in.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to compare.
   idempotent:
     support: full
     description: Never changes anything (C(changed) is always false).

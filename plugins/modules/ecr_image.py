@@ -19,7 +19,7 @@ description:
     pushed image, and on the local target (an emulated ECR with no registry behind it) to record the images
     built into the local engine, so that other roles find them in ECR as they would on AWS.
 author:
-  - fargate.microservice developers
+  - fargate.microservice developers (@fargate-microservice)
 options:
   repository_name:
     description: Name of the repository, for example C(countweb/web).
@@ -47,8 +47,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
+    description: Reads in check mode too, and reports the C(PutImage) it would make as a change.
   diff_mode:
     support: full
+    description: Shows the digest the tag names before and after.
   idempotent:
     support: full
     description: Compares the digest the tag names with the manifest's digest before writing.
