@@ -1,0 +1,211 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: fargate.microservice developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: ecs_service_status_info
+short_description: Describe one ECS service with its tags, its rollout state and its recently stopped tasks
+version_added: 1.0.0
+description:
+  - Describes an ECS service (with its tags) and reports the rollout state of its PRIMARY deployment.
+  - Optionally lists the service's recently stopped tasks with their stop reasons and containers' exit codes, so a
+    failed deployment can say why.
+  - Written because M(community.aws.ecs_service_info) returns neither the service's tags (needed for the
+    ownership check) nor any task, and no module of amazon.aws or community.aws lists an ECS service's tasks.
+author:
+  - fargate.microservice developers (@fargate-microservice)
+attributes:
+  check_mode:
+    description: Read-only; runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Returns no diff.
+    support: none
+  idempotent:
+    description: Changes nothing.
+    support: full
+options:
+  cluster:
+    description: Cluster name or ARN.
+    type: str
+    required: true
+  service:
+    description: Service name or ARN.
+    type: str
+    required: true
+  stopped_tasks:
+    description: Also list up to O(max_stopped_tasks) stopped tasks of the service (ListTasks + DescribeTasks).
+    type: bool
+    default: false
+  max_stopped_tasks:
+    description: How many stopped tasks to describe at most (1-100).
+    type: int
+    default: 10
+  autoscaling:
+    description:
+      - Also return the service's Application Auto Scaling scalable target and scaling policies (read-only), so a
+        playbook can decide whether M(community.aws.application_autoscaling_policy) needs to run at all (that module
+        compares its options in a way that reports a change on every run, and writes even in check mode).
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Wait until the deployment of service web has finished
+  fargate.microservice.ecs_service_status_info:
+    cluster: countweb
+    service: web
+  register: status
+  until: status.rollout_state in ['COMPLETED', 'FAILED']
+  retries: 60
+  delay: 10
+
+- name: Explain a failed deployment
+  fargate.microservice.ecs_service_status_info:
+    cluster: countweb
+    service: web
+    stopped_tasks: true
+  register: status
+"""
+
+RETURN = r"""
+exists:
+  description: Whether the service exists and is ACTIVE.
+  returned: always
+  type: bool
+cluster_exists:
+  description: Whether the cluster exists.
+  returned: always
+  type: bool
+service:
+  description: The service as DescribeServices returns it (API camelCase keys, tags included), or an empty dict.
+  returned: always
+  type: dict
+tags:
+  description: The service's tags.
+  returned: always
+  type: dict
+rollout_state:
+  description: C(COMPLETED), C(IN_PROGRESS) or C(FAILED) for the PRIMARY deployment; C(MISSING) without an ACTIVE service.
+  returned: always
+  type: str
+  sample: COMPLETED
+rollout_state_reason:
+  description: The PRIMARY deployment's rolloutStateReason, if any.
+  returned: always
+  type: str
+task_definition:
+  description: The service's task definition as C(family:revision), or an empty string.
+  returned: always
+  type: str
+  sample: web-redis-task:4
+stopped_tasks:
+  description: The recently stopped tasks (newest first), with reasons.
+  returned: when O(stopped_tasks=true)
+  type: list
+  elements: dict
+stopped_task_lines:
+  description: One readable line per stopped task (its id, stop reason and the containers' exit codes).
+  returned: when O(stopped_tasks=true)
+  type: list
+  elements: str
+scalable_target:
+  description: The service's scalable target (API keys, for example C(MinCapacity), C(MaxCapacity)) or an empty dict.
+  returned: when O(autoscaling=true)
+  type: dict
+scaling_policies:
+  description: The service's scaling policies (API keys, for example C(PolicyName), C(TargetTrackingScalingPolicyConfiguration)).
+  returned: when O(autoscaling=true)
+  type: list
+  elements: dict
+"""
+
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports it
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.fargate.microservice.plugins.module_utils import _service_status as ss
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            cluster=dict(type="str", required=True),
+            service=dict(type="str", required=True),
+            stopped_tasks=dict(type="bool", default=False),
+            max_stopped_tasks=dict(type="int", default=10),
+            autoscaling=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if not 1 <= params["max_stopped_tasks"] <= 100:
+        module.fail_json(msg=f"max_stopped_tasks={params['max_stopped_tasks']} is out of range; use 1 to 100.")
+    ecs = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        response = ecs.describe_services(aws_retry=True, cluster=params["cluster"], services=[params["service"]], include=["TAGS"])
+    except botocore.exceptions.ClientError as e:
+        if e.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
+            response = {"services": [], "cluster_missing": True}
+        else:
+            module.fail_json_aws(e, msg=f"Could not describe service {params['service']!r} in cluster {params['cluster']!r}")
+    except botocore.exceptions.BotoCoreError as e:
+        module.fail_json_aws(e, msg=f"Could not describe service {params['service']!r} in cluster {params['cluster']!r}")
+    services = [s for s in response.get("services", []) if s.get("status") == "ACTIVE"]
+    service = services[0] if services else {}
+    primary = ss.primary_deployment(service) or {}
+    result = dict(
+        changed=False,
+        exists=bool(service),
+        cluster_exists=not response.get("cluster_missing", False),
+        service=ss.jsonable(service),
+        tags={t["key"]: t.get("value", "") for t in service.get("tags") or []},
+        rollout_state=ss.rollout_state(service),
+        rollout_state_reason=primary.get("rolloutStateReason", ""),
+        task_definition=service.get("taskDefinition", "").rsplit("/", 1)[-1],
+    )
+    if params["stopped_tasks"]:
+        tasks = []
+        if service:
+            try:
+                arns = ecs.list_tasks(aws_retry=True, cluster=params["cluster"], serviceName=service["serviceName"],
+                                      desiredStatus="STOPPED", maxResults=params["max_stopped_tasks"]).get("taskArns", [])
+                if arns:
+                    described = ecs.describe_tasks(aws_retry=True, cluster=params["cluster"], tasks=arns).get("tasks", [])
+                    described.sort(key=lambda t: str(t.get("stoppedAt") or ""), reverse=True)
+                    tasks = [ss.summarize_task(t) for t in described]
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                module.fail_json_aws(e, msg=f"Could not list the stopped tasks of service {params['service']!r}")
+        result["stopped_tasks"] = tasks
+        result["stopped_task_lines"] = ss.stopped_task_lines(tasks)
+    if params["autoscaling"]:
+        result["scalable_target"], result["scaling_policies"] = {}, []
+        if service:
+            scaling = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
+            resource_id = "service/" + service["clusterArn"].rsplit("/", 1)[-1] + "/" + service["serviceName"]
+            query = dict(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount")
+            try:
+                targets = scaling.describe_scalable_targets(aws_retry=True, ResourceIds=[resource_id], **query)
+                policies = scaling.describe_scaling_policies(aws_retry=True, ResourceId=resource_id, **query)
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+                module.fail_json_aws(e, msg=f"Could not describe the auto scaling of service {params['service']!r}")
+            if targets.get("ScalableTargets"):
+                result["scalable_target"] = ss.jsonable(targets["ScalableTargets"][0])
+            result["scaling_policies"] = ss.jsonable(policies.get("ScalingPolicies", []))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
