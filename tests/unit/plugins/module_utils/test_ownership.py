@@ -1,0 +1,54 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tests of the ownership and tag helpers shared by our AWS modules."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import unowned_message
+
+OWN = {"fargate.microservice/deployment": "countweb"}
+
+
+@pytest.mark.parametrize("current, ownership, expected", [
+    ({"fargate.microservice/deployment": "countweb", "Name": "x"}, OWN, True),
+    ({"fargate.microservice/deployment": "other"}, OWN, False),
+    ({"Name": "countweb"}, OWN, False),
+    ({}, OWN, False),
+    (None, OWN, False),
+    ({}, {}, True),
+    ({"a": "b"}, None, True),
+])
+def test_is_owned(current, ownership, expected):
+    assert is_owned(current, ownership) is expected
+
+
+@pytest.mark.parametrize("current, desired, purge, to_set, to_remove", [
+    ({}, {"a": "1"}, True, {"a": "1"}, []),
+    ({"a": "1"}, {"a": "1"}, True, {}, []),
+    ({"a": "1"}, {"a": "2"}, True, {"a": "2"}, []),
+    ({"a": "1", "b": "2"}, {"a": "1"}, True, {}, ["b"]),
+    ({"a": "1", "b": "2"}, {"a": "1"}, False, {}, []),
+    ({"aws:cloudformation:stack-name": "s", "z": "1", "b": "2"}, {}, True, {}, ["b", "z"]),
+    ({"a": "1"}, None, True, {}, []),
+])
+def test_tag_changes(current, desired, purge, to_set, to_remove):
+    assert tag_changes(current, desired, purge) == (to_set, to_remove)
+
+
+def test_merged_tags_applies_the_changes():
+    assert merged_tags({"a": "1", "b": "2", "aws:x": "y"}, {"a": "9", "c": "3"}) == {"a": "9", "c": "3", "aws:x": "y"}
+    assert merged_tags({"a": "1"}, None) == {"a": "1"}
+    assert merged_tags(None, {"a": "1"}) == {"a": "1"}
+
+
+def test_unowned_message_is_one_sentence_that_says_what_to_do():
+    msg = unowned_message("ECR repository", "countweb/web", OWN)
+    assert msg.startswith("The ECR repository countweb/web already exists")
+    assert "fargate.microservice/deployment=countweb" in msg
+    assert "choose another deployment name" in msg
+    assert msg.endswith(").") and ". " not in msg
