@@ -60,7 +60,12 @@ def stopped_task_lines(tasks):
     for task in tasks:
         task_id = (task.get("task_arn") or "").rsplit("/", 1)[-1]
         containers = "; ".join(
-            f"{c['name']}: exit {c['exit_code']}" + (f" ({c['reason']})" if c.get("reason") else "")
+            f"{c['name']}: " + " ".join(
+                part for part in (
+                    f"exit {c['exit_code']}" if c.get("exit_code") is not None else "",
+                    f"({c['reason']})" if c.get("reason") else "",
+                ) if part
+            )
             for c in task.get("containers", []) if c.get("exit_code") is not None or c.get("reason")
         )
         line = f"task {task_id}: {task.get('stopped_reason') or task.get('stop_code') or 'no reason given'}"
