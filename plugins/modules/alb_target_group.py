@@ -19,7 +19,7 @@ description:
   - This module supports check and diff mode, changes an existing target group only when it carries every tag in
     O(ownership_tags), and never deletes one that does not.
 author:
-  - fargate.microservice developers
+  - fargate.microservice developers (@fargate-microservice)
 options:
   name:
     description: Name of the target group (at most 32 characters).
@@ -103,8 +103,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
+    description: Reads the target group, its attributes and tags, and reports what it would create, change or delete without writing.
   diff_mode:
     support: full
+    description: Shows the health check, matcher, deregistration delay and tags before and after.
   idempotent:
     support: full
     description: Compares the health check, matcher (as a set of codes), deregistration delay and tags before writing.

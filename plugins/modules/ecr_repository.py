@@ -20,7 +20,7 @@ description:
   - This module creates the repository with its tags, scan on push and tag mutability in one call, changes an
     existing repository only when it carries every tag in O(ownership_tags), and never deletes one that does not.
 author:
-  - fargate.microservice developers
+  - fargate.microservice developers (@fargate-microservice)
 options:
   name:
     description: Name of the repository, for example C(countweb/web).
@@ -72,8 +72,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
+    description: Reads the repository, its tags and lifecycle policy, and reports what it would create, change or delete without writing.
   diff_mode:
     support: full
+    description: Shows mutability, scan on push, the lifecycle policy and tags before and after.
   idempotent:
     support: full
     description: Compares mutability, scan on push, the lifecycle policy (by content) and tags before writing.

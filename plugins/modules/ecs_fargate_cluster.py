@@ -13,13 +13,13 @@ description:
   - Creates, updates or deletes one Amazon ECS cluster meant for Fargate.
   - Written because M(community.aws.ecs_cluster) 10.0.0 is wrong for this collection. It has no C(tags) option,
     so the cluster cannot carry the ownership tag, and no way to set Container Insights (C(settings)). It reads
-    C(capacityProviders) and C(defaultCapacityProviderStrategy) of an existing cluster with C(cluster[key]): AWS
+    C(capacityProviders) and C(defaultCapacityProviderStrategy) of an existing cluster with C(cluster[key]); AWS
     always returns those keys, the moto emulator omits them when they are empty, so its second run raises
     C(KeyError) there. It also changes and deletes clusters by name only.
   - This module creates the cluster with everything in one call, reads every field with a default, changes an
     existing cluster only when it carries every tag in O(ownership_tags), and never deletes one that does not.
 author:
-  - fargate.microservice developers
+  - fargate.microservice developers (@fargate-microservice)
 options:
   name:
     description: Name of the cluster.
@@ -79,8 +79,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
+    description: Reads the cluster with its settings and tags, and reports what it would create, change or delete without writing.
   diff_mode:
     support: full
+    description: Shows providers, strategy, Container Insights and tags before and after.
   idempotent:
     support: full
     description: Compares providers and strategy as sets, the Container Insights setting and tags before writing.
