@@ -22,5 +22,11 @@ mkdir -p "$dest"
 git ls-files -co --exclude-standard | grep -v '^collections/ansible_collections' \
   | while read -r f; do [ -e "$f" ] && printf '%s\n' "$f"; done \
   | tar -cf - -T - | tar -xf - -C "$dest"
+# The modules import amazon.aws (and their docs use its fragments): put the pinned
+# dependencies from the virtual environment beside the collection.
+site=$("$venv/bin/python" -c 'import ansible_collections, os; print([p for p in ansible_collections.__path__ if os.path.isdir(os.path.join(p, "amazon"))][0])')
+for ns in amazon community; do
+  ln -sfn "$site/$ns" "$dest/../../$ns"
+done
 cd "$dest"
 "$venv/bin/ansible-test" sanity --requirements --python "$pyver" --color no "$@"
