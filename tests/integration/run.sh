@@ -19,7 +19,8 @@ MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ECS_SERVICE_RUNNING=2 \
 moto=$!
 trap 'kill "$moto" 2>/dev/null || true; wait "$moto" 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do
-  curl -fsS "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1 && break
+  "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=2)" \
+    >/dev/null 2>&1 && break
   sleep 0.5
 done
 ap() { "$venv/bin/ansible-playbook" -i inventory/local -e "emulator_port=$port" "$@"; }
