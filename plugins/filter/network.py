@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ipaddress
 
-DOCUMENTATION = ""  # documented in the sidecar file cidr_topology_errors.yml
 
 
 def _parse(value, label, errors):
@@ -48,7 +47,8 @@ def cidr_topology_errors(vpc_cidr, public_cidrs, private_cidrs, ingress_cidrs=No
 
     if len(public_cidrs) < 2 or len(public_cidrs) != len(private_cidrs):
         errors.append(
-            f"Give one public and one private subnet per availability zone, at least two of each; got {len(public_cidrs)} public and {len(private_cidrs)} private."
+            "Give one public and one private subnet per availability zone, at least two of each;"
+            f" got {len(public_cidrs)} public and {len(private_cidrs)} private."
         )
 
     subnets = []

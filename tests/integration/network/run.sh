@@ -101,6 +101,11 @@ run absent-verify 0 - "$HERE/verify.yml" -e network_test_expect=absent -e "netwo
 run none-fresh 0 + site.yml --tags network -e network_nat_mode=none
 run none-fresh-2 0 0 site.yml --tags network -e network_nat_mode=none
 run none-fresh-verify 0 - "$HERE/verify.yml" -e network_nat_mode=none
+# none -> single -> none in the same VPC: ec2_vpc_endpoint would adopt the deleted endpoints,
+# so the role stops before changing anything, with a message.
+run roundtrip-single 0 + site.yml --tags network
+run roundtrip-none 2 0 site.yml --tags network -e network_nat_mode=none
+grep -qF "still lists deleted endpoint(s)" "$WORK/roundtrip-none.log" && pass "roundtrip-none message" || fail "roundtrip-none message"
 run none-teardown 0 + playbooks/teardown.yml --tags network
 run none-absent-verify 0 - "$HERE/verify.yml" -e network_test_expect=absent -e "network_test_decoy_id=$DECOY"
 

@@ -29,7 +29,10 @@ def test_filter_is_registered():
         ("10.0.0.0/8", LAB_PUBLIC, LAB_PRIVATE, None, "AWS accepts /16 to /28 for a VPC"),
         ("fd00::/56", LAB_PUBLIC, LAB_PRIVATE, None, "is not IPv4"),
         ("10.1.0.0/16", ["10.2.0.0/24", "10.1.3.0/24"], LAB_PRIVATE, None, "network_public_subnet_cidrs[0] 10.2.0.0/24 is outside the VPC"),
-        ("10.1.0.0/16", LAB_PUBLIC, ["10.1.0.0/25", "10.1.2.0/24"], None, "network_public_subnet_cidrs[0] 10.1.0.0/24 overlaps network_private_subnet_cidrs[0] 10.1.0.0/25"),
+        (
+            "10.1.0.0/16", LAB_PUBLIC, ["10.1.0.0/25", "10.1.2.0/24"], None,
+            "network_public_subnet_cidrs[0] 10.1.0.0/24 overlaps network_private_subnet_cidrs[0] 10.1.0.0/25",
+        ),
         ("10.1.0.0/16", ["10.1.0.0/24", "10.1.0.0/24"], LAB_PRIVATE, None, "overlaps"),
         ("10.1.0.0/16", ["10.1.0.0/24"], ["10.1.1.0/24"], None, "at least two of each; got 1 public and 1 private"),
         ("10.1.0.0/16", LAB_PUBLIC, ["10.1.1.0/24"], None, "got 2 public and 1 private"),
