@@ -18,7 +18,8 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 # Debian packages the local target and the tests need.
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git
 
-.PHONY: help setup setup-host venv deploy teardown test lint unit sanity gotest molecule bench clean
+.PHONY: help setup setup-host venv deploy teardown test test-lane-aws test-lane-containers lint unit sanity gotest \
+	integration integration-modules integration-aws integration-network molecule bench clean
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
@@ -45,7 +46,31 @@ deploy: setup
 teardown: setup
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/teardown.yml $(ANSIBLE_ARGS)
 
-test: setup lint unit gotest sanity molecule
+# Every test. The quick ones first, then two lanes side by side: one of AWS-only tests (each
+# on an emulator of its own), one of tests that build and run containers (they share one
+# Podman storage, so they run one after another).
+test: setup lint unit gotest
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-lane-aws test-lane-containers
+
+test-lane-aws: venv
+	$(MAKE) --no-print-directory sanity integration-aws integration-modules
+
+test-lane-containers: setup
+	$(MAKE) --no-print-directory molecule integration-network
+
+integration: integration-modules integration-aws integration-network
+
+# ecs_task_definition, task and service against the emulator
+integration-modules: venv
+	bash tests/integration/run.sh
+
+# registry, ecs_cluster and alb against the emulator (their own port)
+integration-aws: venv
+	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb
+
+# network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
+integration-network: venv
+	bash tests/integration/network/run.sh
 
 lint: venv
 	$(BIN)/yamllint -s .
