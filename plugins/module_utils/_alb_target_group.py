@@ -9,6 +9,8 @@ Targets are never read or written here: they belong to ECS, which registers task
 
 from __future__ import annotations
 
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
@@ -127,10 +129,6 @@ def _diff_view(state):
     return {k: state.get(k) for k in keys}
 
 
-def _tag_list(tags):
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
-
-
 def ensure_present(client, params, check_mode):
     name = params["name"]
     ownership = params.get("ownership_tags") or {}
@@ -155,7 +153,7 @@ def ensure_present(client, params, check_mode):
             if desired[option] is not None:
                 create_args[field] = desired[option]
         if desired["tags"]:
-            create_args["Tags"] = _tag_list(desired["tags"])
+            create_args["Tags"] = ansible_dict_to_boto3_tag_list(desired["tags"])
         arn = client.create_target_group(**create_args)["TargetGroups"][0]["TargetGroupArn"]
         if desired["deregistration_delay"] is not None:
             client.modify_target_group_attributes(
@@ -185,7 +183,7 @@ def ensure_present(client, params, check_mode):
     if to_remove:
         client.remove_tags(ResourceArns=[arn], TagKeys=to_remove)
     if to_set:
-        client.add_tags(ResourceArns=[arn], Tags=_tag_list(to_set))
+        client.add_tags(ResourceArns=[arn], Tags=ansible_dict_to_boto3_tag_list(to_set))
     result["target_group"] = read_target_group(client, name)
     return result
 

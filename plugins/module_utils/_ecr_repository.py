@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
+
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
@@ -122,10 +124,6 @@ def _diff_view(state):
     return {k: state.get(k) for k in keys}
 
 
-def _tag_list(tags):
-    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
-
-
 def ensure_present(client, params, check_mode):
     """Create or update the repository; return the module result (without ``failed``)."""
     name = params["name"]
@@ -146,7 +144,7 @@ def ensure_present(client, params, check_mode):
             "imageScanningConfiguration": {"scanOnPush": desired["scan_on_push"]},
         }
         if desired["tags"]:
-            create_args["tags"] = _tag_list(desired["tags"])
+            create_args["tags"] = ansible_dict_to_boto3_tag_list(desired["tags"])
         client.create_repository(**create_args)
         if desired["lifecycle_policy"] is not None:
             client.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=json.dumps(desired["lifecycle_policy"]))
@@ -173,7 +171,7 @@ def ensure_present(client, params, check_mode):
     if "tags_to_remove" in actions:
         client.untag_resource(resourceArn=current["repository_arn"], tagKeys=actions["tags_to_remove"])
     if "tags_to_set" in actions:
-        client.tag_resource(resourceArn=current["repository_arn"], tags=_tag_list(actions["tags_to_set"]))
+        client.tag_resource(resourceArn=current["repository_arn"], tags=ansible_dict_to_boto3_tag_list(actions["tags_to_set"]))
     result["repository"] = read_repository(client, name)
     return result
 
