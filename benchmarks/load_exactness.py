@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Exactness run: N concurrent requests carrying one X-Forwarded-For client must end with a
 visit count of exactly N for that client (the lab's GET-then-SET loses increments here).
 
@@ -87,7 +86,7 @@ def main():
                 errors.append("%s: %s" % (type(e).__name__, e))
 
     started = time.monotonic()
-    threads = [threading.Thread(target=one) for _ in range(n)]
+    threads = [threading.Thread(target=one) for dummy in range(n)]
     for t in threads:
         t.start()
     for t in threads:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ipaddress
 
 
-
 def _parse(value, label, errors):
     """Return an IPv4Network for a strict CIDR, or None after recording a one-sentence error."""
     if not isinstance(value, str) or "/" not in value:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Test setup only: put in an emulator what the alb, task and service roles put there, so the
 local roles can be tested on their own: target group D-web-tg, cluster D, task definition
 family web-redis-task (web + redis, as the task role registers it), service web.

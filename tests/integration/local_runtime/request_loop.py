@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Send GET requests to a loopback URL until a stop file appears, a request budget or a time
 budget runs out, and write a JSON summary: {"ok": n, "failed": n, "errors": [...], "codes": {...}}.
 
@@ -65,7 +64,7 @@ def main():
             time.sleep(a.pause)
 
     started = time.monotonic()
-    threads = [threading.Thread(target=worker) for _ in range(a.workers)]
+    threads = [threading.Thread(target=worker) for dummy in range(a.workers)]
     for t in threads:
         t.start()
     for t in threads:
