@@ -16,7 +16,7 @@ export CONTAINERS_CONF := $(CURDIR)/files/podman/containers.conf
 export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 
 # Debian packages the local target and the tests need.
-DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git
+DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
 .PHONY: help setup setup-host venv deploy teardown test test-lane-aws test-lane-containers lint unit sanity gotest \
 	integration integration-modules integration-aws integration-network molecule bench clean

@@ -22,13 +22,13 @@ case "$lb_url" in
   *) echo "load_lb_vs_task.sh only loads loopback addresses, got $lb_url" >&2; exit 1 ;;
 esac
 case "$docker_host" in
-  unix://*) api=(curl -sf --unix-socket "${docker_host#unix://}" http://localhost) ;;
-  tcp://*) api=(curl -sf "http://${docker_host#tcp://}") ;;
+  unix://*) api=(curl -sf --unix-socket "${docker_host#unix://}"); api_base=http://localhost ;;
+  tcp://*) api=(curl -sf); api_base="http://${docker_host#tcp://}" ;;
   *) echo "DOCKER_HOST must be unix:// or tcp://, got $docker_host" >&2; exit 1 ;;
 esac
 
 filters=$(printf '{"label":["fargate.microservice/deployment=%s","fargate.microservice/role=infra"]}' "$deployment")
-port=$("${api[@]}/containers/json" -G --data-urlencode "filters=$filters" | python3 -c '
+port=$("${api[@]}" "$api_base/containers/json" -G --data-urlencode "filters=$filters" | python3 -c '
 import json, sys
 tasks = sorted(json.load(sys.stdin), key=lambda c: c["Labels"]["fargate.microservice/task-id"])
 print(tasks[0]["Labels"]["fargate.microservice/host-port"] if tasks else "")')
@@ -59,5 +59,8 @@ echo "wrk -t$threads -c$connections -d$duration on $(nproc) CPU(s): $(grep -m1 '
 lb=$(run "$lb_url" | parse)
 task=$(run "$task_url" | parse)
 printf '%-34s %10s %10s %10s %8s %10s\n' path req/s p50 p99 errors requests
+# $lb and $task hold five space-separated figures each: split on purpose.
+# shellcheck disable=SC2086
 printf '%-34s %10s %10s %10s %8s %10s\n' "load balancer ${lb_url#http://}" $lb
+# shellcheck disable=SC2086
 printf '%-34s %10s %10s %10s %8s %10s\n' "one task 127.0.0.1:$port$path" $task

@@ -9,14 +9,14 @@ ROOT=$PWD
 GO=$(command -v go || true)
 if [ -z "$GO" ]; then
   # Debian's golang-go puts `go` in /usr/bin; fall back to a versioned tree if only that exists.
-  GO=$(ls -d /usr/lib/go-1.*/bin/go 2>/dev/null | sort -V | tail -n 1 || true)
+  GO=$(printf '%s\n' /usr/lib/go-1.*/bin/go | grep -v '\*' | sort -V | tail -n 1 || true)
 fi
 if [ -z "$GO" ]; then
   echo "Go is not installed: run \`make setup-host\` (Debian package golang-go)." >&2
   exit 1
 fi
 
-export GOPROXY=off GOFLAGS= GOTOOLCHAIN=local GO111MODULE=on
+export GOPROXY=off GOFLAGS='' GOTOOLCHAIN=local GO111MODULE=on
 # A fresh machine (or CI with no HOME) has no Go cache: keep it inside the checkout.
 export GOCACHE="${GOCACHE:-$ROOT/.cache/go-build}"
 export GOPATH="${GOPATH:-$ROOT/.cache/go}"

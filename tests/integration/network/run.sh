@@ -105,7 +105,7 @@ run none-fresh-verify 0 - "$HERE/verify.yml" -e network_nat_mode=none
 # so the role stops before changing anything, with a message.
 run roundtrip-single 0 + site.yml --tags network
 run roundtrip-none 2 0 site.yml --tags network -e network_nat_mode=none
-grep -qF "still lists deleted endpoint(s)" "$WORK/roundtrip-none.log" && pass "roundtrip-none message" || fail "roundtrip-none message"
+if grep -qF "still lists deleted endpoint(s)" "$WORK/roundtrip-none.log"; then pass "roundtrip-none message"; else fail "roundtrip-none message"; fi
 run none-teardown 0 + playbooks/teardown.yml --tags network
 run none-absent-verify 0 - "$HERE/verify.yml" -e network_test_expect=absent -e "network_test_decoy_id=$DECOY"
 
