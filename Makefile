@@ -49,14 +49,18 @@ teardown: setup
 # Every test. The quick ones first, then two lanes side by side: one of AWS-only tests (each
 # on an emulator of its own), one of tests that build and run containers (they share one
 # Podman storage, so they run one after another).
+# Each lane goes on past a failure (-k) so that one run shows every failure; the lanes' output is
+# also kept in tests/output/test-lanes.log, and on failure what failed is printed once more, last.
 test: setup lint unit gotest
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-lane-aws test-lane-containers
+	@mkdir -p tests/output
+	@set -o pipefail; $(MAKE) --no-print-directory -j2 --output-sync=target test-lane-aws test-lane-containers 2>&1 \
+		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory sanity integration-aws integration-modules
+	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory molecule integration-network
+	$(MAKE) --no-print-directory -k molecule integration-network
 
 integration: integration-modules integration-aws integration-network
 
