@@ -31,12 +31,16 @@ FREEZE_SECONDS = 40
 PORT = int(os.environ.get("IT_BUSY_EMULATOR_PORT", "5198"))
 
 
-def freeze(pid):
-    """SIGSTOP pid now and SIGCONT it after FREEZE_SECONDS (in a thread, so the rerun runs meanwhile)."""
+def rerun_while_frozen(pid, *args):
+    """Freeze pid (SIGSTOP), rerun the play, thaw it after FREEZE_SECONDS (SIGCONT, from a thread)."""
     os.kill(pid, signal.SIGSTOP)
     thaw = threading.Timer(FREEZE_SECONDS, os.kill, args=(pid, signal.SIGCONT))
     thaw.start()
-    return thaw
+    try:
+        return itlib.playbook(PLAY, *args)
+    finally:
+        thaw.join()
+        os.kill(pid, signal.SIGCONT)
 
 
 def alive(pid):
@@ -54,12 +58,7 @@ def test_busy_emulator_is_waited_for(tmp_path):
     first = itlib.playbook(PLAY, *args)
     assert first.rc == 0 and first.changed >= 1, first
     pid = int((state / "moto.pid").read_text())
-    thaw = freeze(pid)
-    try:
-        rerun = itlib.playbook(PLAY, *args)
-    finally:
-        thaw.join()
-        os.kill(pid, signal.SIGCONT)
+    rerun = rerun_while_frozen(pid, *args)
     try:
         assert rerun.rc == 0 and rerun.changed == 0, rerun
         assert "Find an emulator this role started that is still running" in rerun.out, rerun
@@ -80,12 +79,7 @@ def test_busy_podman_service_is_waited_for(tmp_path):
     assert first.rc == 0 and first.changed >= 1, first
     pid = int((state / "podman.pid").read_text())
     try:
-        thaw = freeze(pid)
-        try:
-            rerun = itlib.playbook(PLAY, *args)
-        finally:
-            thaw.join()
-            os.kill(pid, signal.SIGCONT)
+        rerun = rerun_while_frozen(pid, *args)
         assert rerun.rc == 0 and rerun.changed == 0, rerun
         assert "Find a Podman service this role started that is still running" in rerun.out, rerun
         assert int((state / "podman.pid").read_text()) == pid
