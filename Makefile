@@ -47,8 +47,10 @@ teardown: setup
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/teardown.yml $(ANSIBLE_ARGS)
 
 # Every test. The quick ones first, then two lanes side by side: one of AWS-only tests (each
-# on an emulator of its own), one of tests that build and run containers (they share one
-# Podman storage, so they run one after another).
+# on an emulator of its own), one with the container tests (molecule runs its scenarios, which
+# share one Podman storage, one after another) and the network test. The lanes share make's two
+# job slots, so a lane may start its next target early when the other lane is done; no two
+# targets share a port, a socket or a deployment name, so any two may overlap.
 # Each lane goes on past a failure (-k) so that one run shows every failure; the lanes' output is
 # also kept in tests/output/test-lanes.log, and on failure what failed is printed once more, last.
 test: setup lint unit gotest
