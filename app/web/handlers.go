@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"html/template"
 	"log"
 	"net"
@@ -15,6 +17,24 @@ type App struct {
 	Redis            *RedisClient
 	Window           time.Duration
 	TrustedProxyHops int
+	// Instance names this process in the X-Served-By response header (empty: no header).
+	Instance string
+}
+
+// ServedByHeader names the process that answered. Each task counts in its own Redis (the lab's
+// design), so a client behind a load balancer can only expect its count to rise between two
+// answers from the same instance; verify compares counts per instance with this header.
+const ServedByHeader = "X-Served-By"
+
+// NewInstanceID returns a random name for this process, "web-" and 12 hex digits. It is random
+// rather than the hostname so that the header discloses nothing about the network (on Fargate
+// the hostname holds the task's private IP); the startup log line ties it to the container.
+func NewInstanceID() string {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return ""
+	}
+	return "web-" + hex.EncodeToString(b)
 }
 
 // Routes returns the HTTP handler of the app.
@@ -29,7 +49,13 @@ func (a *App) Routes() http.Handler {
 		}
 		http.Redirect(w, r, "/home", http.StatusFound)
 	})
-	return mux
+	if a.Instance == "" {
+		return mux
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(ServedByHeader, a.Instance)
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // ClientIP returns the client's address. Each proxy in front of the app (the ALB, or HAProxy

@@ -178,6 +178,32 @@ func TestRoutes(t *testing.T) {
 	}
 }
 
+// TestServedByNamesTheInstance: every answer carries the instance's name, one name per App
+// (process), different between two of them; without a name there is no header.
+func TestServedByNamesTheInstance(t *testing.T) {
+	srv := startRedis(t)
+	rc := NewRedisClient(srv.Addr())
+	defer rc.Close()
+	idRE := regexp.MustCompile(`^web-[0-9a-f]{12}$`)
+	a, b := NewInstanceID(), NewInstanceID()
+	if !idRE.MatchString(a) || !idRE.MatchString(b) || a == b {
+		t.Fatalf("instance ids %q and %q: want two different web-<12 hex digits>", a, b)
+	}
+	h := (&App{Redis: rc, Window: time.Minute, TrustedProxyHops: 1, Instance: a}).Routes()
+	for _, path := range []string{"/home", "/health", "/", "/nope"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
+		if got := w.Header().Get(ServedByHeader); got != a {
+			t.Errorf("GET %s: %s = %q, want %q", path, ServedByHeader, got, a)
+		}
+	}
+	w := httptest.NewRecorder()
+	(&App{Redis: rc, Window: time.Minute, TrustedProxyHops: 1}).Routes().ServeHTTP(w, httptest.NewRequest("GET", "/home", nil))
+	if w.Code != 200 || len(w.Header().Values(ServedByHeader)) != 0 {
+		t.Fatalf("without an instance name: %d, header %q", w.Code, w.Header().Values(ServedByHeader))
+	}
+}
+
 // TestConcurrentVisitsLoseNothing sends many simultaneous requests for one client through a
 // real HTTP server and a real Redis: every request must get a distinct count, 1..N.
 func TestConcurrentVisitsLoseNothing(t *testing.T) {

@@ -4,6 +4,9 @@
 // Environment: PORT (8000), REDIS_ADDR (localhost:6379), COUNT_WINDOW_SECONDS (60),
 // TRUSTED_PROXY_HOPS (1), SHUTDOWN_TIMEOUT_SECONDS (25).
 //
+// Every answer carries X-Served-By: web-<12 hex digits>, a random name of this process that
+// the startup log line also prints, so a client can tell which task answered.
+//
 // `countweb -healthcheck` (or `countweb healthcheck`) exits 0 when the server on
 // 127.0.0.1:$PORT answers 200 on /health, for container health checks in an image that has
 // no shell and no curl.
@@ -109,9 +112,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	rc := NewRedisClient(cfg.RedisAddr)
 	defer rc.Close()
 	logger := log.New(stdout, "", 0)
-	app := &App{Redis: rc, Window: cfg.Window, TrustedProxyHops: cfg.TrustedProxyHops}
-	logger.Printf("msg=listening addr=%s redis=%s window=%s trusted_proxy_hops=%d",
-		ln.Addr(), cfg.RedisAddr, cfg.Window, cfg.TrustedProxyHops)
+	app := &App{Redis: rc, Window: cfg.Window, TrustedProxyHops: cfg.TrustedProxyHops, Instance: NewInstanceID()}
+	logger.Printf("msg=listening addr=%s redis=%s window=%s trusted_proxy_hops=%d instance=%s",
+		ln.Addr(), cfg.RedisAddr, cfg.Window, cfg.TrustedProxyHops, app.Instance)
 	if err := Serve(ctx, ln, LogRequests(logger, app.Routes(), cfg.TrustedProxyHops), cfg.ShutdownTimeout); err != nil {
 		fmt.Fprintln(stderr, "countweb:", err)
 		return 1
