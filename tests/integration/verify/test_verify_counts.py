@@ -68,9 +68,11 @@ class ScriptedSite:
         self.server.server_close()
 
 
-def verify(site, attempts=4):
-    return itlib.playbook("playbooks/verify.yml", verify_local_port=site.port, verify_count_attempts=attempts,
-                          verify_timeout=10, verify_poll_interval=1)
+def verify(site, attempts=4, **extra_vars):
+    if attempts is not None:
+        extra_vars["verify_count_attempts"] = attempts
+    return itlib.playbook("playbooks/verify.yml", verify_local_port=site.port, verify_timeout=10, verify_poll_interval=1,
+                          **extra_vars)
 
 
 @pytest.mark.parametrize("script", [
@@ -114,4 +116,17 @@ def test_attempts_reach_a_task_twice():
     assert short.rc == 2 and "set verify_count_attempts above the number of tasks" in " ".join(short.out.split()), short
     with ScriptedSite(script) as site:
         run = verify(site, attempts=3)
+    assert run.rc == 0 and site.served == script, run
+
+
+def test_attempts_follow_the_desired_count():
+    """By default the further requests are 4, or the service's desired count plus 2 when that is more:
+    six tasks get 1 + 4 answers (none twice, a failure), or 1 + 8 with service_desired_count=6."""
+    six_tasks = [("web-%d" % i, 1) for i in range(6)] + [("web-0", 2)]
+    with ScriptedSite(six_tasks) as site:
+        run = verify(site, attempts=None)
+    assert run.rc == 2 and site.served == six_tasks[:5], run
+    script = six_tasks + [("web-1", 2), ("web-2", 2)]
+    with ScriptedSite(script) as site:
+        run = verify(site, attempts=None, service_desired_count=6)
     assert run.rc == 0 and site.served == script, run
