@@ -18,13 +18,14 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 # Debian packages the local target and the tests need.
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
-.PHONY: help setup setup-host venv deploy teardown test test-lane-aws test-lane-containers lint unit sanity gotest \
-	integration integration-modules integration-aws integration-network molecule bench clean
+.PHONY: help setup setup-host venv deploy teardown cost changelog test test-lane-aws test-lane-containers lint unit sanity gotest \
+	integration integration-modules integration-aws integration-network integration-cost integration-build molecule bench clean
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
 	@echo "make test      set up and run every test"
 	@echo "make teardown  remove everything the deployment owns (and stop the local emulator)"
+	@echo "make cost      what the current variables would cost on AWS, per NAT mode (no AWS call)"
 	@echo "make bench     run the benchmarks under benchmarks/"
 
 setup: setup-host venv
@@ -46,6 +47,14 @@ deploy: setup
 teardown: setup
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/teardown.yml $(ANSIBLE_ARGS)
 
+# What the current variables would cost on AWS; pure computation (no AWS call, no credentials).
+cost: venv
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/cost.yml $(ANSIBLE_ARGS)
+
+# CHANGELOG.rst from changelogs/fragments (the fragments are kept).
+changelog: venv
+	bash scripts/changelog.sh
+
 # Every test. The quick ones first, then two lanes side by side: one of AWS-only tests (each
 # on an emulator of its own), one with the container tests (molecule runs its scenarios, which
 # share one Podman storage, one after another) and the network test. The lanes share make's two
@@ -59,7 +68,7 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules
+	$(MAKE) --no-print-directory -k sanity integration-cost integration-build integration-aws integration-modules
 
 test-lane-containers: setup
 	$(MAKE) --no-print-directory -k molecule integration-network
@@ -73,6 +82,15 @@ integration-modules: venv
 # registry, ecs_cluster and alb against the emulator (their own port)
 integration-aws: venv
 	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb tests/integration/engines tests/integration/verify
+
+# cost.yml for real with no credentials (hand-worked totals, bad input) and site.yml's short form
+integration-cost: venv
+	bash tests/integration/cost/run.sh
+
+# the built collection installed offline: ansible-doc of every module, filter and role, every
+# playbook's --syntax-check and a cost.yml run from the installed copy, CHANGELOG.rst up to date
+integration-build: venv
+	bash tests/integration/build/run.sh
 
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv
