@@ -83,7 +83,7 @@ bad unknown-region "The price list has no prices for microservice_aws_region 'xx
 grep -qF "set cost_prices with" "$WORK/unknown-region.log" || fail "unknown-region (no 'set cost_prices')"
 bad bad-mode "network_nat_mode must be one of single, per_az, none, got 'both'." -e network_nat_mode=both
 bad bad-price "cost_prices names unknown prices nat_hour" -e '{"cost_prices": {"nat_hour": 1}}'
-bad bad-traffic "argument_spec" -e cost_log_ingested_gb_month=lots
+bad bad-traffic "cost_log_ingested_gb_month' is of type str and we were unable to convert to float" -e cost_log_ingested_gb_month=lots
 
 # 6. site.yml prints the short form first on the aws target (and in check mode), and a missing
 #    price there does not stop the run. --tags cost runs nothing else but
