@@ -45,11 +45,17 @@ fi
 export ANSIBLE_COLLECTIONS_PATH="$INSTALL:$BUNDLED"
 COLL=$INSTALL/ansible_collections/fargate/microservice
 cd "$WORK" || exit 2
-"$BIN/ansible-galaxy" collection verify --offline fargate.microservice >"$WORK/verify.log" 2>&1 \
-  && pass "install: offline, verified against its MANIFEST" || fail "verify (see $WORK/verify.log)"
+if "$BIN/ansible-galaxy" collection verify --offline fargate.microservice >"$WORK/verify.log" 2>&1; then
+  pass "install: offline, verified against its MANIFEST"
+else
+  fail "verify (see $WORK/verify.log)"
+fi
 "$BIN/ansible-galaxy" collection list fargate.microservice >"$WORK/list.log" 2>&1
-grep -qF "$INSTALL/ansible_collections" "$WORK/list.log" && ! grep -qF "$ROOT/collections" "$WORK/list.log" \
-  && pass "resolution: fargate.microservice comes from the installed copy only" || fail "resolution (see $WORK/list.log)"
+if grep -qF "$INSTALL/ansible_collections" "$WORK/list.log" && ! grep -qF "$ROOT/collections" "$WORK/list.log"; then
+  pass "resolution: fargate.microservice comes from the installed copy only"
+else
+  fail "resolution (see $WORK/list.log)"
+fi
 
 # doc TYPE NAME: ansible-doc --json renders the installed plugin's or role's documentation.
 doc() {
@@ -71,13 +77,19 @@ pass "ansible-doc: $count roles"
 # Every playbook, by path and by its collection name, from the installed copy.
 count=0
 for f in "$COLL"/playbooks/*.yml "$COLL/site.yml"; do
-  "$BIN/ansible-playbook" --syntax-check -i "$COLL/inventory/local" "$f" >"$WORK/syntax-$(basename "$f").log" 2>&1 \
-    && count=$((count + 1)) || fail "syntax-check $f (see $WORK/syntax-$(basename "$f").log)"
+  if "$BIN/ansible-playbook" --syntax-check -i "$COLL/inventory/local" "$f" >"$WORK/syntax-$(basename "$f").log" 2>&1; then
+    count=$((count + 1))
+  else
+    fail "syntax-check $f (see $WORK/syntax-$(basename "$f").log)"
+  fi
 done
 for f in "$COLL"/playbooks/*.yml; do
   name=fargate.microservice.$(basename "$f" .yml)
-  "$BIN/ansible-playbook" --syntax-check -i "$COLL/inventory/local" "$name" >"$WORK/syntax-$name.log" 2>&1 \
-    && count=$((count + 1)) || fail "syntax-check $name (see $WORK/syntax-$name.log)"
+  if "$BIN/ansible-playbook" --syntax-check -i "$COLL/inventory/local" "$name" >"$WORK/syntax-$name.log" 2>&1; then
+    count=$((count + 1))
+  else
+    fail "syntax-check $name (see $WORK/syntax-$name.log)"
+  fi
 done
 pass "syntax-check: $count playbook runs (by path and by collection name)"
 
@@ -92,8 +104,11 @@ else
 fi
 
 cd "$ROOT" || exit 2
-VENV_BIN=$BIN bash scripts/changelog.sh --check >"$WORK/changelog.log" 2>&1 \
-  && pass "CHANGELOG.rst: what changelogs/fragments give" || { fail "CHANGELOG.rst is stale: run 'make changelog' and commit it (see $WORK/changelog.log)"; }
+if VENV_BIN=$BIN bash scripts/changelog.sh --check >"$WORK/changelog.log" 2>&1; then
+  pass "CHANGELOG.rst: what changelogs/fragments give"
+else
+  fail "CHANGELOG.rst is stale: run 'make changelog' and commit it (see $WORK/changelog.log)"
+fi
 
 echo "build integration: $FAILED failure(s)"
 if [[ $FAILED -eq 0 ]]; then rm -rf "$WORK"; fi

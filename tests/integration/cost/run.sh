@@ -46,7 +46,7 @@ if run defaults 0 -i inventory/aws playbooks/cost.yml -e "cost_path=$WORK/defaul
   ok=1
   for pair in single:79.28 per_az:115.78 none:86.38; do total defaults "${pair%%:*}" "${pair##*:}" || ok=0; done
   grep -qF 'total per month                      79.28      115.78       86.38' "$WORK/defaults.log" || ok=0
-  [[ $ok == 1 ]] && pass "defaults: 79.28 / 115.78 / 86.38 USD a month (single / per_az / none)" || fail "defaults (see $WORK/defaults.log)"
+  if [[ $ok == 1 ]]; then pass "defaults: 79.28 / 115.78 / 86.38 USD a month (single / per_az / none)"; else fail "defaults (see $WORK/defaults.log)"; fi
 fi
 
 # 2. The cost role's fallbacks are the owning roles' defaults: loading those defaults changes nothing.
@@ -64,20 +64,20 @@ fi
 # 3. network_nat_mode none with ARM64 on the local inventory: 86.378239 - 3.60255 = 82.78 a month.
 if run none-arm 0 -i inventory/local playbooks/cost.yml -e network_nat_mode=none -e task_cpu_architecture=ARM64 \
     -e "cost_path=$WORK/none-arm.json"; then
-  total none-arm none 82.78 && pass "none-arm: 82.78 USD a month" || fail "none-arm (see $WORK/none-arm.json)"
+  if total none-arm none 82.78; then pass "none-arm: 82.78 USD a month"; else fail "none-arm (see $WORK/none-arm.json)"; fi
 fi
 
 # 4. A price override from the command line: NAT 0.05/h -> 79.28 + 3.65 = 82.93.
 if run override 0 -i inventory/aws playbooks/cost.yml -e '{"cost_prices": {"nat_gateway_hour": 0.05}}' \
     -e "cost_path=$WORK/override.json"; then
-  total override single 82.93 && pass "override: 82.93 USD a month" || fail "override (see $WORK/override.json)"
+  if total override single 82.93; then pass "override: 82.93 USD a month"; else fail "override (see $WORK/override.json)"; fi
 fi
 
 # 5. Bad input stops with one sentence naming the variable.
 bad() {
   local name=$1 msg=$2; shift 2
   "${AP[@]}" -i inventory/aws playbooks/cost.yml "$@" >"$WORK/$name.log" 2>&1 && { fail "$name (succeeded)"; return; }
-  grep -qF -- "$msg" "$WORK/$name.log" && pass "$name: $msg" || fail "$name (message '$msg' missing; see $WORK/$name.log)"
+  if grep -qF -- "$msg" "$WORK/$name.log"; then pass "$name: $msg"; else fail "$name (message '$msg' missing; see $WORK/$name.log)"; fi
 }
 bad unknown-region "The price list has no prices for microservice_aws_region 'xx-east-9'" -e microservice_aws_region=xx-east-9
 grep -qF "set cost_prices with" "$WORK/unknown-region.log" || fail "unknown-region (no 'set cost_prices')"
@@ -89,18 +89,25 @@ bad bad-traffic "cost_log_ingested_gb_month' is of type str and we were unable t
 #    price there does not stop the run. --tags cost runs nothing else but
 #    the roles' argument checks (no AWS call).
 if run site-aws 0 -i inventory/aws site.yml --tags cost; then
-  grep -qF 'Estimated cost in us-east-1 (network_nat_mode single): 0.1086 USD per hour, 79.28 USD per month' "$WORK/site-aws.log" \
-    && pass "site-aws: short form printed" || fail "site-aws (no short form; see $WORK/site-aws.log)"
+  if grep -qF 'Estimated cost in us-east-1 (network_nat_mode single): 0.1086 USD per hour, 79.28 USD per month' "$WORK/site-aws.log"; then
+    pass "site-aws: short form printed"
+  else
+    fail "site-aws (no short form; see $WORK/site-aws.log)"
+  fi
 fi
 if run site-aws-check 0 -i inventory/aws site.yml --tags cost --check; then
-  grep -qF 'Estimated cost in us-east-1' "$WORK/site-aws-check.log" && pass "site-aws-check: short form printed" || fail "site-aws-check"
+  if grep -qF 'Estimated cost in us-east-1' "$WORK/site-aws-check.log"; then pass "site-aws-check: short form printed"; else fail "site-aws-check"; fi
 fi
 if run site-aws-eu 0 -i inventory/aws site.yml --tags cost -e microservice_aws_region=eu-west-1; then
-  grep -qF "No cost estimate: The price list has no confirmed price for microservice_aws_region 'eu-west-1'" "$WORK/site-aws-eu.log" \
-    && pass "site-aws-eu: a missing price is reported and the run goes on" || fail "site-aws-eu (see $WORK/site-aws-eu.log)"
+  if grep -qF "No cost estimate: The price list has no confirmed price for microservice_aws_region 'eu-west-1'" "$WORK/site-aws-eu.log"; then
+    pass "site-aws-eu: a missing price is reported and the run goes on"
+  else
+    fail "site-aws-eu (see $WORK/site-aws-eu.log)"
+  fi
 fi
 # (A plain run on the local target, where the cost play is skipped, is not run here: its emulator
 # play, tagged always, would start an emulator.)
 
 echo "cost integration: $FAILED failure(s)"
+if [[ $FAILED -eq 0 ]]; then rm -rf "$WORK"; fi
 [[ $FAILED -eq 0 ]]
