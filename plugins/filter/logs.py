@@ -12,16 +12,21 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _logs
 
 
 def logs_request_errors(request):
-    """The request's errors, one sentence each naming the role variable (empty when it is fine)."""
+    """The request's errors, one sentence each naming the role variable (empty when it is fine).
+
+    A ``since`` in the future is an error, so the modules (which check it too) never see one.
+    """
     if not isinstance(request, dict):
         raise AnsibleFilterError("logs_request_errors expects a dict with lines, since, filter, task_id and follow.")
-    return _logs.request_errors(request)
+    return _logs.request_errors(request, now_ms=int(time.time() * 1000))
 
 
 def logs_iso(timestamp_ms):

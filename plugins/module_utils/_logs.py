@@ -138,8 +138,11 @@ def filter_matches(pattern, message):
 # ---------------------------------------------------------------------------------------------
 
 
-def request_errors(request, names=None):
-    """One sentence per bad field of ``{lines, since, filter, task_id, follow}`` (names: field -> variable)."""
+def request_errors(request, names=None, now_ms=None):
+    """One sentence per bad field of ``{lines, since, filter, task_id, follow}`` (names: field -> variable).
+
+    With ``now_ms``, a ``since`` in the future is an error too.
+    """
     names = dict(ROLE_NAMES, **(names or {}))
     errors = []
     lines = request.get("lines")
@@ -152,7 +155,9 @@ def request_errors(request, names=None):
     since = request.get("since") or ""
     if since:
         try:
-            parse_since_ms(since, 0)
+            since_ms = parse_since_ms(since, now_ms or 0)
+            if now_ms is not None and since_ms > now_ms:
+                errors.append(f"{names['since']} {since!r} is in the future; give a time in the past or a duration such as 10m.")
         except ValueError:
             errors.append(f"{names['since']} must be a duration such as 30s, 10m, 2h or 1d, or an ISO 8601 time such as "
                           f"2026-12-01T10:00:00Z, got {since!r}.")
@@ -184,13 +189,10 @@ def normalize_request(request, now_ms, names=None):
 
     Raises ValueError with every error, one sentence each, when the request is bad.
     """
-    errors = request_errors(request, names)
+    errors = request_errors(request, names, now_ms)
     if errors:
         raise ValueError(" ".join(errors))
     since_ms = parse_since_ms(request.get("since") or "", now_ms)
-    if since_ms is not None and since_ms > now_ms:
-        raise ValueError(f"{dict(ROLE_NAMES, **(names or {}))['since']} {request.get('since')!r} is in the future; "
-                         f"give a time in the past or a duration such as 10m.")
     return {
         "lines": int(str(request.get("lines"))),
         "since": request.get("since") or "",

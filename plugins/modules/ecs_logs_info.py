@@ -145,6 +145,10 @@ latest_timestamp:
   description: The newest event's timestamp in epoch ms, 0 without events.
   returned: always
   type: int
+read_at:
+  description: When the read started, in epoch ms; a later read with O(since) from about then returns only newer lines.
+  returned: always
+  type: int
 """
 
 import time
@@ -175,11 +179,12 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    read_at = int(time.time() * 1000)
     try:
         request = _logs.normalize_request(
             {"lines": params["lines"], "since": params["since"], "filter": params["filter_pattern"],
              "task_id": params["task_id"], "follow": 0},
-            int(time.time() * 1000), names=_logs.MODULE_NAMES)
+            read_at, names=_logs.MODULE_NAMES)
     except ValueError as err:
         module.fail_json(msg=str(err))
     if not 1 <= params["max_tasks"] <= 100:
@@ -192,7 +197,7 @@ def main():
         result = _logs_aws.task_logs(client, params["log_group"], prefixes, request, params["max_tasks"], params["exclude_keys"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
         module.fail_json_aws(err, msg=f"Could not read the log events of log group {params['log_group']!r}")
-    module.exit_json(changed=False, **result)
+    module.exit_json(changed=False, read_at=read_at, **result)
 
 
 if __name__ == "__main__":

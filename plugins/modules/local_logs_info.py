@@ -120,6 +120,10 @@ latest_timestamp:
   description: The newest event's timestamp in epoch ms, 0 without events.
   returned: always
   type: int
+read_at:
+  description: When the read started, in epoch ms; a later read with O(since) from about then returns only newer lines.
+  returned: always
+  type: int
 """
 
 import time
@@ -148,11 +152,12 @@ def main():
         supports_check_mode=True,
     )
     params = client.module.params
+    read_at = int(time.time() * 1000)
     try:
         request = _logs.normalize_request(
             {"lines": params["lines"], "since": params["since"], "filter": params["filter_pattern"],
              "task_id": params["task_id"], "follow": 0},
-            int(time.time() * 1000), names=_logs.MODULE_NAMES)
+            read_at, names=_logs.MODULE_NAMES)
     except ValueError as err:
         client.fail(str(err))
     try:
@@ -162,7 +167,7 @@ def main():
                     exception=traceback.format_exc())
     except RequestException as err:
         client.fail(f"Could not talk to the container engine to read the logs: {to_native(err)}", exception=traceback.format_exc())
-    client.module.exit_json(changed=False, **result)
+    client.module.exit_json(changed=False, read_at=read_at, **result)
 
 
 if __name__ == "__main__":
