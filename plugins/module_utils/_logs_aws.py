@@ -20,7 +20,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.fargate.microservice.plugins.module_utils import _logs
 
 STREAMS_PER_FILTER_CALL = 100  # FilterLogEvents' logStreamNames (botocore's logs model: InputLogStreamNames max 100)
-MAX_PAGES_PER_STREAM = 100  # GetLogEvents pages read backwards from one stream at most (10000 events each)
+GET_EVENTS_PAGE = 10000  # GetLogEvents' limit (botocore's logs model: EventsLimit max 10000)
+MAX_PAGES_PER_STREAM = 100  # GetLogEvents pages read backwards from one stream at most
 
 
 @AWSRetry.jittered_backoff()
@@ -74,7 +75,7 @@ def newest_tasks(streams, max_tasks):
 
 def _tail_stream(client, log_group, stream, lines, since_ms):
     """The last ``lines`` events of one stream (since ``since_ms``), reading backwards page by page."""
-    kwargs = {"logGroupName": log_group, "logStreamName": stream, "startFromHead": False, "limit": min(lines, 10000)}
+    kwargs = {"logGroupName": log_group, "logStreamName": stream, "startFromHead": False, "limit": min(lines, GET_EVENTS_PAGE)}
     if since_ms is not None:
         kwargs["startTime"] = since_ms
     events, token = [], None
