@@ -19,7 +19,7 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
 .PHONY: help setup setup-host venv deploy teardown test test-lane-aws test-lane-containers lint unit sanity gotest \
-	integration integration-modules integration-aws integration-network molecule bench clean logs
+	integration integration-modules integration-aws integration-network integration-logs molecule bench clean logs
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
@@ -67,7 +67,7 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules
+	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules integration-logs
 
 test-lane-containers: setup
 	$(MAKE) --no-print-directory -k molecule integration-network
@@ -81,6 +81,11 @@ integration-modules: venv
 # registry, ecs_cluster and alb against the emulator (their own port)
 integration-aws: venv
 	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb tests/integration/engines tests/integration/verify
+
+# logs.yml on the aws target: CloudWatch Logs streams of two tasks on an emulator of its own (free port)
+integration-logs: venv
+	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-$$($(PY) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')} \
+		$(BIN)/python -m pytest -q tests/integration/logs
 
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv

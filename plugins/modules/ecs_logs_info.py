@@ -11,7 +11,7 @@ module: ecs_logs_info
 short_description: Read the CloudWatch Logs lines of an ECS service's tasks, merged and prefixed with task and container
 version_added: 1.0.0
 description:
-  - Reads what the C(awslogs) log driver wrote for each container of each task into the task definition's log group:
+  - Reads what the C(awslogs) log driver wrote for each container of each task into the task definition's log group,
     the streams C(<awslogs-stream-prefix>/<container>/<task-id>), found with DescribeLogStreams by prefix.
   - Returns the last O(lines) lines of each container of each task (or all since O(since)), optionally only those
     matching O(filter_pattern) (FilterLogEvents), merged by time with the newest last, each line prefixed with its task

@@ -56,7 +56,7 @@ options:
     default: ""
   filter_pattern:
     description:
-      - Only lines matching this CloudWatch Logs term pattern (C(error), C("exit code"), C(?ERROR ?WARN), C(-health)):
+      - Only lines matching this CloudWatch Logs term pattern (C(error), C("exit code"), C(?ERROR ?WARN), C(-health));
         every plain term must occur, at least one C(?) term, no C(-) term; case-sensitive. JSON, space-delimited and
         regular-expression patterns are refused.
     type: str
