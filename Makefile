@@ -19,7 +19,7 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
 .PHONY: help setup setup-host venv deploy teardown test test-lane-aws test-lane-containers lint unit sanity gotest \
-	integration integration-modules integration-aws integration-network molecule bench clean
+	integration integration-modules integration-aws integration-network integration-ee integration-awx ee-context molecule bench clean
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
@@ -59,7 +59,7 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules
+	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules integration-ee integration-awx
 
 test-lane-containers: setup
 	$(MAKE) --no-print-directory -k molecule integration-network
@@ -73,6 +73,19 @@ integration-modules: venv
 # registry, ecs_cluster and alb against the emulator (their own port)
 integration-aws: venv
 	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb tests/integration/engines tests/integration/verify
+
+# The execution environment: `ansible-builder create` and its context checked (a few seconds)
+integration-ee: venv
+	$(BIN)/python -m pytest -q tests/integration/ee
+
+# Job templates run as AWX runs them: ansible-runner private data dirs against the emulator (its own port)
+integration-awx: venv
+	IT_AWX_EMULATOR_PORT=$${IT_AWX_EMULATOR_PORT:-5451} $(BIN)/python -m pytest -q tests/integration/awx
+
+# The execution environment's build context in .cache/ee/context (then: podman build -t IMAGE .cache/ee/context)
+ee-context: venv
+	$(BIN)/ansible-galaxy collection build --force --output-path .cache/ee .
+	$(BIN)/ansible-builder create -f execution-environment.yml -c .cache/ee/context
 
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv
