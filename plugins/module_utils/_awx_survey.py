@@ -114,7 +114,8 @@ def question_from_option(template, variable, option, role=None):
 
     if option.get("no_log"):
         if opt_type in ("list", "dict"):
-            raise SurveyError(f"Job template {template!r}: {variable!r} is a no_log {opt_type}; a password question holds one string, so set it in a credential or the template's extra vars.")
+            raise SurveyError(f"Job template {template!r}: {variable!r} is a no_log {opt_type}; a password question holds one string,"
+                              " so set it in a credential or the template's extra vars.")
         question["type"] = "password"
     elif opt_type in ("str", "path", "raw"):
         question["type"] = "multiplechoice" if choices else "text"
@@ -129,7 +130,8 @@ def question_from_option(template, variable, option, role=None):
         question["type"] = "multiselect"
     else:
         kind = f"list of {elements} without choices" if opt_type == "list" else opt_type
-        raise SurveyError(f"Job template {template!r}: {variable!r} is a {kind} in {where} argument spec and cannot be a survey question; set it in the template's extra vars instead.")
+        raise SurveyError(f"Job template {template!r}: {variable!r} is a {kind} in {where} argument spec and cannot be a survey"
+                          " question; set it in the template's extra vars instead.")
 
     if question["type"] in ("multiplechoice", "multiselect"):
         question["choices"] = [_scalar(c) for c in choices]
