@@ -232,11 +232,21 @@ def test_new_playbooks_bring_their_templates_and_the_rollback_node(tmp_path):
         shutil.copy2(os.path.join(ROOT, f), root / f)
     os.makedirs(root / "collections" / "ansible_collections" / "fargate")
     os.symlink(root, root / "collections" / "ansible_collections" / "fargate" / "microservice")
-    for name in ("status", "rollback"):
+    # Stand-ins for what other branches add: the playbooks and their roles' argument specs, read at run time.
+    for name, option in (("status", {"status_format": {"type": "str", "choices": ["text", "json"], "default": "text"}}),
+                         ("rollback", {"rollback_revision": {"type": "int", "default": 0, "description": "0: the one before."}})):
         (root / "playbooks" / f"{name}.yml").write_text("---\n- name: Placeholder\n  hosts: microservice\n  gather_facts: false\n  roles: []\n")
+        os.makedirs(root / "roles" / name / "meta")
+        (root / "roles" / name / "meta" / "argument_specs.yml").write_text(yaml.safe_dump({"argument_specs": {"main": {"options": option}}}))
     objects = render(tmp_path, str(root))
     by_key = {t["key"]: t for t in objects["job_templates"]}
     assert by_key["status"]["playbook"] == "playbooks/status.yml" and "logs" not in by_key
+    status = {q["variable"]: q for q in by_key["status"]["survey_spec"]["spec"]}
+    assert status["status_format"]["type"] == "multiplechoice" and status["status_format"]["choices"] == ["text", "json"]
     assert by_key["rollback"]["playbook"] == "playbooks/rollback.yml" and by_key["rollback"]["job_tags"] == ""
+    rollback = {q["variable"]: q for q in by_key["rollback"]["survey_spec"]["spec"]}
+    assert rollback["rollback_revision"]["default"] == 0
+    for t in objects["job_templates"]:
+        assert awx_rules.survey_spec_errors(t["survey_spec"]) == [], t["key"]
     nodes = {n["identifier"]: n for n in objects["workflow"]["nodes"]}
     assert nodes["verify"]["related"] == {"failure_nodes": [{"identifier": "rollback"}]}
