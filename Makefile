@@ -19,7 +19,8 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
 .PHONY: help setup setup-host venv deploy teardown cost changelog test test-lane-aws test-lane-containers lint unit sanity gotest \
-	integration integration-modules integration-aws integration-network integration-logs integration-cost integration-build molecule bench clean logs
+	integration integration-modules integration-aws integration-network integration-logs integration-cost integration-build \
+	integration-ee integration-awx ee-context molecule bench clean logs
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
@@ -76,7 +77,7 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-cost integration-build integration-aws integration-modules integration-logs
+	$(MAKE) --no-print-directory -k sanity integration-awx integration-cost integration-build integration-aws integration-modules integration-logs integration-ee
 
 test-lane-containers: setup
 	$(MAKE) --no-print-directory -k molecule integration-network
@@ -104,6 +105,19 @@ integration-cost: venv
 # playbook's --syntax-check and a cost.yml run from the installed copy, CHANGELOG.rst up to date
 integration-build: venv
 	bash tests/integration/build/run.sh
+
+# The execution environment: `ansible-builder create` and its context checked (a few seconds)
+integration-ee: venv
+	$(BIN)/python -m pytest -q tests/integration/ee
+
+# Job templates run as AWX runs them: ansible-runner private data dirs against the emulator (its own port)
+integration-awx: venv
+	IT_AWX_EMULATOR_PORT=$${IT_AWX_EMULATOR_PORT:-5451} $(BIN)/python -m pytest -q tests/integration/awx
+
+# The execution environment's build context in .cache/ee/context (then: podman build -t IMAGE .cache/ee/context)
+ee-context: venv
+	$(BIN)/ansible-galaxy collection build --force --output-path .cache/ee .
+	$(BIN)/ansible-builder create -f execution-environment.yml -c .cache/ee/context
 
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv
