@@ -18,13 +18,14 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 # Debian packages the local target and the tests need.
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
-.PHONY: help setup setup-host venv deploy teardown test test-lane-aws test-lane-containers lint unit sanity gotest \
+.PHONY: help setup setup-host venv deploy teardown rollback test test-lane-aws test-lane-containers lint unit sanity gotest \
 	integration integration-modules integration-aws integration-network molecule bench clean
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
 	@echo "make test      set up and run every test"
 	@echo "make teardown  remove everything the deployment owns (and stop the local emulator)"
+	@echo "make rollback  roll the service back to REVISION=N (default: the revision before the current one)"
 	@echo "make bench     run the benchmarks under benchmarks/"
 
 setup: setup-host venv
@@ -46,6 +47,11 @@ deploy: setup
 teardown: setup
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/teardown.yml $(ANSIBLE_ARGS)
 
+# REVISION=N rolls back to revision N of the deployment's family; 0 (default): the one before the current.
+REVISION ?= 0
+rollback: setup
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/rollback.yml -e rollback_revision=$(REVISION) $(ANSIBLE_ARGS)
+
 # Every test. The quick ones first, then two lanes side by side: one of AWS-only tests (each
 # on an emulator of its own), one with the container tests (molecule runs its scenarios, which
 # share one Podman storage, one after another) and the network test. The lanes share make's two
@@ -66,7 +72,7 @@ test-lane-containers: setup
 
 integration: integration-modules integration-aws integration-network
 
-# ecs_task_definition, task and service against the emulator
+# ecs_task_definition, task, service and rollback (playbooks/rollback.yml) against the emulator
 integration-modules: venv
 	bash tests/integration/run.sh
 

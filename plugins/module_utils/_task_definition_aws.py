@@ -129,7 +129,8 @@ class TaskDefinitions:
             seen = definition["taskDefinitionArn"]
         else:
             seen = None
-        for arn in self.active_arns(family, newest_first=True):
+        # Newest first by revision number (an emulator may ignore sort=DESC).
+        for arn in sorted(self.active_arns(family, newest_first=True), key=lambda a: int(a.rsplit(":", 1)[-1]), reverse=True):
             if arn == seen or (below is not None and int(arn.rsplit(":", 1)[-1]) >= below):
                 continue
             definition, tags = self.describe(arn)

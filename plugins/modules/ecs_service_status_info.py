@@ -15,8 +15,8 @@ description:
   - Optionally lists the service's recently stopped tasks with their stop reasons and containers' exit codes, so a
     failed deployment can say why.
   - With O(deployment_id), also gives the verdict on that one deployment (the one a run created), whatever
-    deployment is PRIMARY by now: completed, in progress, failed (and whether the circuit breaker rolled the
-    service back, to which revision), or replaced by a newer deployment.
+    deployment is PRIMARY by now (completed, in progress, failed (and whether the circuit breaker rolled the
+    service back, to which revision), or replaced by a newer deployment).
   - Calls are retried with jittered backoff on throttling and transient errors; ListTasks is paginated.
   - Written because M(community.aws.ecs_service_info) returns neither the service's tags (needed for the
     ownership check) nor any task, and no module of amazon.aws or community.aws lists an ECS service's tasks.
