@@ -18,7 +18,7 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 # Debian packages the local target and the tests need.
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
-.PHONY: help setup setup-host venv deploy teardown cost changelog test test-lane-aws test-lane-containers lint unit sanity gotest \
+.PHONY: help setup setup-host venv deploy teardown rollback cost changelog test test-lane-aws test-lane-containers lint unit sanity gotest \
 	integration integration-modules integration-aws integration-network integration-logs integration-cost integration-build \
 	integration-ee integration-awx ee-context molecule bench clean logs
 
@@ -26,6 +26,7 @@ help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
 	@echo "make test      set up and run every test"
 	@echo "make teardown  remove everything the deployment owns (and stop the local emulator)"
+	@echo "make rollback  roll the service back to REVISION=N (default: the revision before the current one)"
 	@echo "make logs      the tasks' web and Redis log lines (LINES=50 SINCE=10m FILTER=error TASK=<id> FOLLOW=30)"
 	@echo "make cost      what the current variables would cost on AWS, per NAT mode (no AWS call)"
 	@echo "make bench     run the benchmarks under benchmarks/"
@@ -48,6 +49,11 @@ deploy: setup
 
 teardown: setup
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/teardown.yml $(ANSIBLE_ARGS)
+
+# REVISION=N rolls back to revision N of the deployment's family; 0 (default): the one before the current.
+REVISION ?= 0
+rollback: setup
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/rollback.yml -e rollback_revision=$(REVISION) $(ANSIBLE_ARGS)
 
 # The last LINES lines per container of every task (or TASK), or those since SINCE (10m, 2h or an
 # ISO time), matching FILTER, then FOLLOW seconds of new ones. Only the variables given on make's
@@ -84,7 +90,7 @@ test-lane-containers: setup
 
 integration: integration-modules integration-aws integration-network
 
-# ecs_task_definition, task and service against the emulator
+# ecs_task_definition, task, service and rollback (playbooks/rollback.yml) against the emulator
 integration-modules: venv
 	bash tests/integration/run.sh
 

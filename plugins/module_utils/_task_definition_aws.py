@@ -21,6 +21,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.fargate.microservice.plugins.module_utils import _ownership
 from ansible_collections.fargate.microservice.plugins.module_utils import _task_definition as td
 
 HEALTH_CHECK_SPEC = dict(
@@ -113,6 +114,29 @@ class TaskDefinitions:
         if not arns:
             return None, {}
         return self.describe(arns[0])
+
+    def newest_owned(self, family, required_tags, below=None):
+        """(definition, tags) of the newest ACTIVE revision carrying every tag of ``required_tags``
+        (older than revision ``below`` when given); (None, {}) if there is none.
+
+        Costs one DescribeTaskDefinition when the family's newest ACTIVE revision is ours (the usual case);
+        otherwise the ACTIVE revisions are listed and described, newest first, until one is ours.
+        """
+        if below is None:
+            definition, tags = self.newest_active(family)
+            if definition is None or _ownership.is_owned(tags, required_tags):
+                return definition, tags
+            seen = definition["taskDefinitionArn"]
+        else:
+            seen = None
+        # Newest first by revision number (an emulator may ignore sort=DESC).
+        for arn in sorted(self.active_arns(family, newest_first=True), key=lambda a: int(a.rsplit(":", 1)[-1]), reverse=True):
+            if arn == seen or (below is not None and int(arn.rsplit(":", 1)[-1]) >= below):
+                continue
+            definition, tags = self.describe(arn)
+            if definition is not None and _ownership.is_owned(tags, required_tags):
+                return definition, tags
+        return None, {}
 
     def active_arns(self, family, newest_first=False, first_only=False):
         arns = []
@@ -207,7 +231,9 @@ def run(module):
 def present(module, api):
     params = copy.deepcopy(module.params)
     family = params["family"]
-    existing, existing_tags = api.newest_active(family)
+    required = {k: str(v) for k, v in (params.get("required_tags") or {}).items()}
+    # In a family that several deployments share, only this deployment's revisions are compared with.
+    existing, existing_tags = api.newest_owned(family, required) if required else api.newest_active(family)
 
     for key in ("app", "redis"):
         if not params[key].get("image"):
@@ -259,6 +285,9 @@ def present(module, api):
     keep = params.get("keep_revisions")
     if keep:
         arns = api.active_arns(family)
+        if required:
+            # Only this deployment's revisions are pruned (and counted).
+            arns = [arn for arn in arns if arn == result["arn"] or _ownership.is_owned(api.describe(arn)[1], required)]
         if module.check_mode and result["registered"]:
             keep -= 1  # the revision that would be registered is the newest
         stale = td.revisions_to_prune(arns, keep) if keep > 0 else sorted(arns, key=lambda a: int(a.rsplit(":", 1)[-1]))
@@ -300,3 +329,44 @@ def absent(module, api):
     if module._diff:
         result["diff"] = dict(before=dict(active_revisions=arns), after=dict(active_revisions=[]))
     return result
+
+
+def info(module, api):
+    """The ecs_task_definition_info module: one revision of the family, chosen among this deployment's."""
+    params = module.params
+    family = params["family"]
+    required = {k: str(v) for k, v in (params.get("required_tags") or {}).items()}
+    if params.get("revision"):
+        definition, tags = api.describe(f"{family}:{params['revision']}")
+        if definition is not None and td.family_of(definition.get("taskDefinitionArn", "")) != family:
+            definition, tags = None, {}
+    else:
+        definition, tags = api.newest_owned(family, required, below=params.get("before"))
+    result = dict(changed=False, found=definition is not None, family=family, task_definition="", revision=0, arn="",
+                  status="", tags=tags, owned=False, images={})
+    if definition is not None:
+        result.update(
+            task_definition=f"{family}:{definition['revision']}",
+            revision=definition["revision"],
+            arn=definition["taskDefinitionArn"],
+            status=definition.get("status", ""),
+            owned=_ownership.is_owned(tags, required),
+            images={c["name"]: c.get("image", "") for c in definition.get("containerDefinitions", [])},
+        )
+    result["api_calls"] = api.calls
+    return result
+
+
+def run_info(module):
+    family = module.params["family"]
+    if not td.NAME_RE.match(family):
+        module.fail_json(msg=f"family={family!r} is invalid; use 1-255 letters, digits, hyphens or underscores.")
+    for key in ("revision", "before"):
+        if module.params.get(key) is not None and module.params[key] < 1:
+            module.fail_json(msg=f"{key}={module.params[key]} is not a revision number; use 1 or more.")
+    api = TaskDefinitions(module)
+    try:
+        result = info(module, api)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        module.fail_json_aws(e, msg=f"ECS task definition family {family!r}: AWS call failed")
+    module.exit_json(**result)

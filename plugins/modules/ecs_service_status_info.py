@@ -14,6 +14,10 @@ description:
   - Describes an ECS service (with its tags) and reports the rollout state of its PRIMARY deployment.
   - Optionally lists the service's recently stopped tasks with their stop reasons and containers' exit codes, so a
     failed deployment can say why.
+  - With O(deployment_id), also gives the verdict on that one deployment (the one a run created), whatever
+    deployment is PRIMARY by now (completed, in progress, failed (and whether the circuit breaker rolled the
+    service back, to which revision), or replaced by a newer deployment).
+  - Calls are retried with jittered backoff on throttling and transient errors; ListTasks is paginated.
   - Written because M(community.aws.ecs_service_info) returns neither the service's tags (needed for the
     ownership check) nor any task, and no module of amazon.aws or community.aws lists an ECS service's tasks.
 author:
@@ -45,6 +49,17 @@ options:
     description: How many stopped tasks to describe at most (1-100).
     type: int
     default: 10
+  deployment_id:
+    description:
+      - The id of the deployment to judge (C(ecs-svc/...)), as the CreateService or UpdateService response or the
+        PRIMARY deployment right after the change gives it. Adds RV(verdict); with O(stopped_tasks=true) the stopped
+        tasks are those this deployment started, and RV(message) explains the outcome.
+    type: str
+  task_definition:
+    description:
+      - The C(family:revision) that O(deployment_id) rolls out, named in RV(message) when the deployment has already
+        left the service's deployments (drained after a rollback).
+    type: str
   autoscaling:
     description:
       - Also return the service's Application Auto Scaling scalable target and scaling policies (read-only), so a
@@ -65,6 +80,16 @@ EXAMPLES = r"""
     service: web
   register: status
   until: status.rollout_state in ['COMPLETED', 'FAILED']
+  retries: 60
+  delay: 10
+
+- name: Follow the deployment this run created until it is done
+  fargate.microservice.ecs_service_status_info:
+    cluster: countweb
+    service: web
+    deployment_id: "{{ (service_result.service.deployments | selectattr('status', 'eq', 'PRIMARY') | first).id }}"
+  register: status
+  until: status.verdict.done
   retries: 60
   delay: 10
 
@@ -98,6 +123,47 @@ rollout_state:
   returned: always
   type: str
   sample: COMPLETED
+primary_deployment_id:
+  description: The id of the PRIMARY deployment, or an empty string.
+  returned: always
+  type: str
+  sample: ecs-svc/1234567890123456789
+verdict:
+  description: The verdict on deployment O(deployment_id).
+  returned: when O(deployment_id) is set
+  type: dict
+  contains:
+    state:
+      description: C(COMPLETED), C(IN_PROGRESS), C(FAILED), C(REPLACED) (a newer deployment took over) or C(MISSING).
+      type: str
+    done:
+      description: Whether the outcome is final (everything but C(IN_PROGRESS)).
+      type: bool
+    revision:
+      description: The C(family:revision) the deployment rolls out.
+      type: str
+    reason:
+      description: The deployment's rolloutStateReason, or the service event saying it failed.
+      type: str
+    rolled_back_to:
+      description: The C(family:revision) the circuit breaker rolled the service back to; empty without a rollback.
+      type: str
+    rollback_state:
+      description: The rollout state of the rollback deployment.
+      type: str
+    primary:
+      description: The C(family:revision) of the PRIMARY deployment now.
+      type: str
+    replaced_by:
+      description: The id of the deployment that replaced it, when C(state=REPLACED).
+      type: str
+    still_running:
+      description: The other deployments' C(family:revision) with their running task counts.
+      type: dict
+message:
+  description: One paragraph on the outcome of O(deployment_id) (revision failed, rolled back to which, why, stopped tasks).
+  returned: when O(deployment_id) is set and O(stopped_tasks=true)
+  type: str
 rollout_state_reason:
   description: The PRIMARY deployment's rolloutStateReason, if any.
   returned: always
@@ -108,7 +174,7 @@ task_definition:
   type: str
   sample: web-redis-task:4
 stopped_tasks:
-  description: The recently stopped tasks (newest first), with reasons.
+  description: The recently stopped tasks (newest first), with reasons; with O(deployment_id) only that deployment's.
   returned: when O(stopped_tasks=true)
   type: list
   elements: dict
@@ -139,6 +205,15 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.fargate.microservice.plugins.module_utils import _service_status as ss
 
 
+@AWSRetry.jittered_backoff()
+def list_stopped_task_arns(ecs, cluster, service_name, limit):
+    """ARNs of up to ``limit`` stopped tasks of the service (ListTasks, paginated)."""
+    paginator = ecs.get_paginator("list_tasks")
+    pages = paginator.paginate(cluster=cluster, serviceName=service_name, desiredStatus="STOPPED",
+                               PaginationConfig=dict(MaxItems=limit, PageSize=min(limit, 100)))
+    return pages.build_full_result().get("taskArns", [])
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -147,6 +222,8 @@ def main():
             stopped_tasks=dict(type="bool", default=False),
             max_stopped_tasks=dict(type="int", default=10),
             autoscaling=dict(type="bool", default=False),
+            deployment_id=dict(type="str"),
+            task_definition=dict(type="str"),
         ),
         supports_check_mode=True,
     )
@@ -174,22 +251,30 @@ def main():
         tags={t["key"]: t.get("value", "") for t in service.get("tags") or []},
         rollout_state=ss.rollout_state(service),
         rollout_state_reason=primary.get("rolloutStateReason", ""),
-        task_definition=service.get("taskDefinition", "").rsplit("/", 1)[-1],
+        task_definition=ss.revision_of(service.get("taskDefinition")),
+        primary_deployment_id=primary.get("id", ""),
     )
+    verdict = None
+    if params["deployment_id"]:
+        verdict = result["verdict"] = ss.deployment_verdict(service, params["deployment_id"], params["task_definition"])
     if params["stopped_tasks"]:
         tasks = []
         if service:
             try:
-                arns = ecs.list_tasks(aws_retry=True, cluster=params["cluster"], serviceName=service["serviceName"],
-                                      desiredStatus="STOPPED", maxResults=params["max_stopped_tasks"]).get("taskArns", [])
+                arns = list_stopped_task_arns(ecs, params["cluster"], service["serviceName"], params["max_stopped_tasks"])
                 if arns:
                     described = ecs.describe_tasks(aws_retry=True, cluster=params["cluster"], tasks=arns).get("tasks", [])
                     described.sort(key=lambda t: str(t.get("stoppedAt") or ""), reverse=True)
                     tasks = [ss.summarize_task(t) for t in described]
             except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
                 module.fail_json_aws(e, msg=f"Could not list the stopped tasks of service {params['service']!r}")
+        if verdict is not None:
+            ours = ss.find_deployment(service, params["deployment_id"]) or {}
+            tasks = ss.tasks_of_deployment(tasks, params["deployment_id"], ours.get("taskDefinition", ""))
         result["stopped_tasks"] = tasks
         result["stopped_task_lines"] = ss.stopped_task_lines(tasks)
+        if verdict is not None:
+            result["message"] = ss.verdict_message(verdict, params["service"], result["stopped_task_lines"])
     if params["autoscaling"]:
         result["scalable_target"], result["scaling_policies"] = {}, []
         if service:

@@ -56,6 +56,10 @@ options:
     description:
       - With O(state=absent), deregister only revisions carrying all these tags (for example the deployment's
         ownership tag); others are left alone and returned in RV(skipped). Costs one call per ACTIVE revision.
+      - With O(state=present), only revisions carrying all these tags count; the desired definition is compared with
+        the newest ACTIVE revision carrying them, and O(keep_revisions) prunes only those. So in a family that several
+        deployments share, one deployment neither reuses nor prunes another's revision, and a rerun registers no
+        duplicate. When the newest ACTIVE revision carries them (the usual case) this costs no extra call.
     type: dict
   keep_revisions:
     description:

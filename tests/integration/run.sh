@@ -5,7 +5,10 @@
 # MOTO_ECS_SERVICE_RUNNING=2 makes the emulator report 2 running tasks per service (it runs none),
 # so a 2-task deployment reaches rolloutState COMPLETED and a larger one stays IN_PROGRESS.
 #
-# Usage: tests/integration/run.sh [name ...]     (default: task_definition task service cloud_map)
+# The emulator records requests (moto's request recorder, to $log/recording) once a test starts
+# recording (POST /moto-api/recorder/start-recording), so a test can assert which calls were made.
+#
+# Usage: tests/integration/run.sh [name ...]     (default: task_definition task service rollback cloud_map)
 #   <name>/test.yml        playbook with assertions
 #   <name>/converge.yml    if present: run twice after test.yml's fixture, then with --check --diff;
 #                          the second and the check runs must report changed=0
@@ -14,7 +17,7 @@ cd "$(dirname "$0")/../.."
 venv=${VENV:-.venv}
 port=${EMULATOR_PORT:-$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 log=$(mktemp -d)
-MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ECS_SERVICE_RUNNING=2 \
+MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ECS_SERVICE_RUNNING=2 MOTO_RECORDER_FILEPATH="$log/recording" \
   "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log/moto.log" 2>&1 &
 moto=$!
 trap 'kill "$moto" 2>/dev/null || true; wait "$moto" 2>/dev/null || true' EXIT
@@ -27,7 +30,7 @@ ap() { "$venv/bin/ansible-playbook" -i inventory/local -e "emulator_port=$port" 
 changed_of() { grep -E '^localhost +:' "$1" | sed -E 's/.*changed=([0-9]+).*/\1/' | tail -n 1; }
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(task_definition task service cloud_map)
+[ ${#names[@]} -gt 0 ] || names=(task_definition task service rollback cloud_map)
 for name in "${names[@]}"; do
   echo "=== integration: $name (emulator port $port)"
   ap "tests/integration/$name/test.yml"
