@@ -119,3 +119,15 @@ def test_good_input_passes_the_checks():
     # plays: the preflight checks and the emulator's start), so the cases above fail for their input.
     run = itlib.playbook("site.yml", "--tags", "preflight-only-check")
     assert run.rc == 0 and run.failed == 0, run
+
+
+def test_a_revision_that_is_not_the_deployments_is_blamed_on_the_variable():
+    # Which revisions exist is only known from AWS, so this one is checked by the service role
+    # itself, on the fixture stack: the message names service_task_revision, not a missing role.
+    fixture = itlib.playbook("tests/integration/fixtures/stack.yml", microservice_deployment="tstrev")
+    assert fixture.rc == 0, fixture
+    run = itlib.playbook("site.yml", "--tags", "service", microservice_deployment="tstrev", service_task_revision="999")
+    assert run.rc != 0, run
+    text = " ".join(run.out.split())
+    assert "service_task_revision 999: tstrev-web-redis-task:999 is not an ACTIVE revision of this deployment" in text, run
+    assert "run those roles first" not in text, run
