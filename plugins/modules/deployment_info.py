@@ -16,8 +16,8 @@ description:
     target group, listeners, ECR repositories, ECS cluster, log group, task execution role, task definition and ECS
     service; optionally also the target group's target health and the service's running tasks.
   - A resource is reported as owned only when it carries the ownership tag C(fargate.microservice/deployment=D); one
-    with a contract name but without that tag is listed under RV(unowned), never as owned. Resources of other
-    deployments are never reported.
+    with a contract name and no ownership tag is listed under RV(unowned), never as owned. Resources of other
+    deployments (tagged for them) are never reported.
   - What the contract expects but nobody owns is listed in RV(missing); an empty or partial stack is a normal answer,
     not a failure.
   - Each section costs one or two targeted read calls (EC2 by C(tag:Name=D-*), the other services by exact name),
