@@ -19,12 +19,13 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
 .PHONY: help setup setup-host venv deploy teardown test test-lane-aws test-lane-containers lint unit sanity gotest \
-	integration integration-modules integration-aws integration-network molecule bench clean
+	integration integration-modules integration-aws integration-network integration-status molecule bench clean status
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
 	@echo "make test      set up and run every test"
 	@echo "make teardown  remove everything the deployment owns (and stop the local emulator)"
+	@echo "make status    show, read-only, what the deployment owns, misses and runs, and its URL"
 	@echo "make bench     run the benchmarks under benchmarks/"
 
 setup: setup-host venv
@@ -46,6 +47,10 @@ deploy: setup
 teardown: setup
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/teardown.yml $(ANSIBLE_ARGS)
 
+# Read-only: JSON with ANSIBLE_ARGS='-e status_format=json -e status_path=status.json'.
+status: venv
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/status.yml $(ANSIBLE_ARGS)
+
 # Every test. The quick ones first, then two lanes side by side: one of AWS-only tests (each
 # on an emulator of its own), one with the container tests (molecule runs its scenarios, which
 # share one Podman storage, one after another) and the network test. The lanes share make's two
@@ -59,7 +64,7 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules
+	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules integration-status
 
 test-lane-containers: setup
 	$(MAKE) --no-print-directory -k molecule integration-network
@@ -73,6 +78,10 @@ integration-modules: venv
 # registry, ecs_cluster and alb against the emulator (their own port)
 integration-aws: venv
 	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb tests/integration/engines tests/integration/verify
+
+# status (text and JSON) on a full, a partial and an empty stack, read-only (its own emulator port)
+integration-status: venv
+	IT_EMULATOR_PORT=$${IT_STATUS_EMULATOR_PORT:-5198} $(BIN)/python -m pytest -q tests/integration/status
 
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv
