@@ -224,24 +224,31 @@ def _row(*cells, widths=(22, 30, 26)):
     return "  " + " ".join(out).rstrip()
 
 
+def _short_id(resource_id):
+    """An ARN without its arn:partition:service:region:account: prefix (the JSON document keeps it whole)."""
+    text = str(resource_id or "")
+    return text.split(":", 5)[5] if text.startswith("arn:") and text.count(":") >= 5 else text
+
+
 def status_lines(doc):
     """The document as the lines of one screen."""
     lines = [f"Deployment {doc['deployment']} ({doc['target']} target): "
              + (f"{doc['owned_count']} resources owned, " if doc["owned_count"] else "nothing owned, ")
              + (f"{len(doc['missing'])} missing" if doc["missing"] else "nothing missing")
              + (f", {len(doc['unowned'])} same-named not ours" if doc["unowned"] else ""),
-             f"URL: {doc['url'] or '(none yet: no load balancer)'}", "", "Resources (kind, name, id, state):"]
+             f"URL: {doc['url'] or '(none yet: no load balancer)'}", "",
+             "Resources (kind, name, id, state; ARNs without their arn:aws:<service>:<region>:<account>: prefix):"]
     for kind, items in doc["resources"].items():
         for item in items:
             label = f"{kind}/{item['tier']}" if kind == "subnets" and item.get("tier") else kind
-            lines.append(_row(label, item["name"], item["id"], item["state"]))
+            lines.append(_row(label, item["name"], _short_id(item["id"]), item["state"]))
     if not doc["owned_count"]:
         lines.append("  (none)")
     if doc["missing"]:
         lines += ["", "Missing:"] + [_row(m["kind"], m["name"]) for m in doc["missing"]]
     if doc["unowned"]:
         lines += ["", "Same name, no ownership tag (not ours, left alone):"]
-        lines += [_row(u["kind"], u["name"], u["id"]) for u in doc["unowned"]]
+        lines += [_row(u["kind"], u["name"], _short_id(u["id"])) for u in doc["unowned"]]
     s = doc["service"]
     lines.append("")
     if s["exists"]:

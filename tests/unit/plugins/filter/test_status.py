@@ -134,3 +134,15 @@ def test_the_aws_document_takes_targets_and_tasks_from_deployment_info():
 def test_status_report_needs_deployment_info():
     with pytest.raises(AnsibleFilterError, match="deployment_info"):
         F["status_report"]({"changed": False})
+
+
+@pytest.mark.parametrize("resource_id, short", [
+    ("arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/d-web-lb/5c65", "loadbalancer/app/d-web-lb/5c65"),
+    ("arn:aws:logs:us-east-1:123456789012:log-group:/ecs/d", "log-group:/ecs/d"),
+    ("arn:aws:iam::123456789012:role/d-ecs-task-execution", "role/d-ecs-task-execution"),
+    ("vpc-0abc", "vpc-0abc"),
+    (None, ""),
+])
+def test_the_screen_shortens_arns(resource_id, short):
+    from ansible_collections.fargate.microservice.plugins.filter.status import _short_id
+    assert _short_id(resource_id) == short
