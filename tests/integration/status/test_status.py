@@ -74,16 +74,16 @@ def actions_of(recording):
     return actions
 
 
-def status_runs(deployment, tmp_path):
-    """Run status four ways (text, JSON, each plain and --check) while recording; return texts, documents, actions."""
+def status_runs(deployment, tmp_path, check=True):
+    """Run status in text and JSON, each plain and (check) under --check, while recording; return texts, docs, actions."""
     _moto_api("reset-recording")
     _moto_api("start-recording")
     runs, docs = [], []
     try:
-        for check in ([], ["--check"]):
-            text = itlib.playbook(STATUS, *check, microservice_deployment=deployment)
+        for mode in ([], ["--check"])[:2 if check else 1]:
+            text = itlib.playbook(STATUS, *mode, microservice_deployment=deployment)
             path = tmp_path / f"status{len(docs)}.json"
-            js = itlib.playbook(STATUS, *check, microservice_deployment=deployment, status_format="json", status_path=path)
+            js = itlib.playbook(STATUS, *mode, microservice_deployment=deployment, status_format="json", status_path=path)
             for run in (text, js):
                 assert run.rc == 0, run
                 assert run.changed == 0, run
@@ -216,7 +216,7 @@ def test_a_partial_stack_says_what_is_missing(tmp_path):
 
 def test_an_empty_stack_lists_the_whole_contract_as_missing(tmp_path):
     itlib.reset_emulator()
-    runs, docs, actions = status_runs(EMPTY, tmp_path)
+    runs, docs, actions = status_runs(EMPTY, tmp_path, check=False)
     assert_read_only(actions)
     assert docs[0]["owned_count"] == 0 and docs[0]["resources"]["vpc"] == []
     assert len(docs[0]["missing"]) == 21
