@@ -11,7 +11,7 @@ module: deployment_info
 short_description: What a deployment owns in AWS, by kind, and what of its naming contract is missing
 version_added: 1.1.0
 description:
-  - For one deployment C(D), finds every resource of the naming contract (C(docs/CONTRIBUTING.md)): VPC, subnets by
+  - For one deployment C(D), finds every resource of the naming contract (C(docs/CONTRIBUTING.md)), that is the VPC, subnets by
     tier, route tables, internet gateways, NAT gateways, Elastic IPs, VPC endpoints, security groups, load balancer,
     target group, listeners, ECR repositories, ECS cluster, log group, task execution role, task definition and ECS
     service; optionally also the target group's target health and the service's running tasks.
@@ -177,8 +177,9 @@ def main():
         ),
         supports_check_mode=True,
     )
-    params = {key: module.params[key] for key in ("deployment", "include", "nat_mode", "zone_count", "repositories",
-                                                   "interface_endpoint_services", "task_family", "service_name")}
+    keys = ("deployment", "include", "nat_mode", "zone_count", "repositories", "interface_endpoint_services",
+            "task_family", "service_name")
+    params = {key: module.params[key] for key in keys}
     error = _naming.deployment_name_error(params["deployment"], "deployment")
     if error:
         module.fail_json(msg=error)

@@ -15,7 +15,7 @@ description:
     status (C(UP), C(DOWN), C(MAINT), C(UP 1/2)...), last health check result and sessions.
   - On the local target, the local_alb role's HAProxy mirrors the ALB's target group, one server per task, so this is
     the local counterpart of the target group's target health.
-  - Read-only: C(show stat) is the only command sent. A socket that does not answer is reported
+  - Read-only, C(show stat) is the only command sent. A socket that does not answer is reported
     (RV(available=false)), not a failure, so a status report works on a stack that is only partly there.
   - Written because no module of community.general or community.docker reads HAProxy's statistics
     (M(community.general.haproxy) only changes a server's state).

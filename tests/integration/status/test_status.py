@@ -131,8 +131,8 @@ def tag_and_complete(deployment):
     nat = ec2.create_nat_gateway(SubnetId=subnets[names["subnets"]["public"][0]], AllocationId=alloc,
                                  TagSpecifications=spec("natgateway", names["nat_gateways"][0]))["NatGateway"]["NatGatewayId"]
     for tier, target in (("public", {"GatewayId": igw}), ("private", {"NatGatewayId": nat})):
-        rt = ec2.create_route_table(VpcId=vpc, TagSpecifications=spec("route-table", names["route_tables"][tier][0],
-                                                                        **{_naming.TIER_TAG_KEY: tier}))
+        tags = spec("route-table", names["route_tables"][tier][0], **{_naming.TIER_TAG_KEY: tier})
+        rt = ec2.create_route_table(VpcId=vpc, TagSpecifications=tags)
         ec2.create_route(RouteTableId=rt["RouteTable"]["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", **target)
     tg = elb.describe_target_groups(Names=[names["target_group"]])["TargetGroups"][0]["TargetGroupArn"]
     ecs_tags = [{"key": k, "value": v} for k, v in own.items()]
