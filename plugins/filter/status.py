@@ -37,7 +37,9 @@ def _container_view(inspect):
     """One container of a local task from the engine's inspection (docker_container_info's ``container``)."""
     state = inspect.get("State") or {}
     labels = (inspect.get("Config") or {}).get("Labels") or {}
-    health = (state.get("Health") or {}).get("Status") or ""
+    # Podman keeps the last health status of a container that exited ("healthy" on a dead one): only a
+    # running container has a health.
+    health = ((state.get("Health") or {}).get("Status") or "") if state.get("Running") else ""
     status = state.get("Status") or ""
     reason = ""
     if not state.get("Running"):

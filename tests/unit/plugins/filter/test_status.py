@@ -45,6 +45,8 @@ def task(tid, port=18410, **web):
     ({"health": "unhealthy"}, "RUNNING", "UNHEALTHY", ""),
     ({"running": False, "health": "", "exit_code": 137, "finished": "2026-12-01T10:05:00Z"}, "STOPPED", "UNKNOWN",
      "web exited with code 137"),
+    ({"running": False, "health": "healthy", "exit_code": 0, "finished": "2026-12-01T10:05:00Z"}, "STOPPED", "UNKNOWN",
+     "web exited with code 0"),
     ({"running": False, "health": "", "exit_code": 137, "oom": True, "finished": "2026-12-01T10:05:00Z"}, "STOPPED",
      "UNKNOWN", "web OutOfMemoryError: killed for exceeding its memory limit"),
 ])
@@ -54,6 +56,8 @@ def test_local_tasks_say_what_runs(web, status, health, reason):
     assert (t["id"], t["task_definition"], t["host_port"], t["started"]) == ("aaa", "web-redis-task:3", 18410,
                                                                              "2026-12-01T10:00:00Z")
     assert [c["name"] for c in t["containers"]] == ["web", "redis"]
+    if not web.get("running", True):
+        assert t["containers"][0]["health"] == ""  # a dead container has no health, whatever the engine kept
 
 
 def test_local_tasks_of_another_deployment_are_left_out():
