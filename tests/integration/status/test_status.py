@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+import shutil
 import json
 import os
 import sys
@@ -52,6 +53,7 @@ def emulator():
     itlib.reset_emulator()
     itlib.stop_emulator()
     os.environ.pop("MOTO_RECORDER_FILEPATH", None)
+    shutil.rmtree(RECORDING.parent, ignore_errors=True)
 
 
 def actions_of(recording):
