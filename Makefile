@@ -18,14 +18,15 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 # Debian packages the local target and the tests need.
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
-.PHONY: help setup setup-host venv deploy teardown rollback cost changelog test test-lane-aws test-lane-containers lint unit sanity gotest \
-	integration integration-modules integration-aws integration-network integration-logs integration-cost integration-build \
-	integration-ee integration-awx ee-context molecule bench clean logs
+.PHONY: help setup setup-host venv deploy teardown status rollback cost changelog test test-lane-aws test-lane-containers lint \
+	unit sanity gotest integration integration-modules integration-aws integration-network integration-logs integration-cost \
+	integration-build integration-ee integration-awx integration-status ee-context molecule bench clean logs
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
 	@echo "make test      set up and run every test"
 	@echo "make teardown  remove everything the deployment owns (and stop the local emulator)"
+	@echo "make status    show, read-only, what the deployment owns, misses and runs, and its URL"
 	@echo "make rollback  roll the service back to REVISION=N (default: the revision before the current one)"
 	@echo "make logs      the tasks' web and Redis log lines (LINES=50 SINCE=10m FILTER=error TASK=<id> FOLLOW=30)"
 	@echo "make cost      what the current variables would cost on AWS, per NAT mode (no AWS call)"
@@ -49,6 +50,10 @@ deploy: setup
 
 teardown: setup
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/teardown.yml $(ANSIBLE_ARGS)
+
+# Read-only: JSON with ANSIBLE_ARGS='-e status_format=json -e status_path=status.json'.
+status: venv
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/status.yml $(ANSIBLE_ARGS)
 
 # REVISION=N rolls back to revision N of the deployment's family; 0 (default): the one before the current.
 REVISION ?= 0
@@ -83,7 +88,7 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-awx integration-cost integration-build integration-aws integration-modules integration-logs integration-ee
+	$(MAKE) --no-print-directory -k sanity integration-awx integration-modules integration-status integration-cost integration-build integration-aws integration-logs integration-ee
 
 test-lane-containers: setup
 	$(MAKE) --no-print-directory -k molecule integration-network
@@ -124,6 +129,10 @@ integration-awx: venv
 ee-context: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path .cache/ee .
 	$(BIN)/ansible-builder create -f execution-environment.yml -c .cache/ee/context
+
+# status (text and JSON) on a full, a partial and an empty stack, read-only (its own emulator port)
+integration-status: venv
+	IT_EMULATOR_PORT=$${IT_STATUS_EMULATOR_PORT:-5198} $(BIN)/python -m pytest -q tests/integration/status
 
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv

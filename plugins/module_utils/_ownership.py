@@ -4,10 +4,28 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Ownership tags: decide whether an existing AWS resource is ours, and compute tag changes.
 
+Built on amazon.aws's tagging helpers (``compare_aws_tags``, ``boto3_tag_list_to_ansible_dict``);
+the ownership tag key itself is part of the naming contract (``_naming.OWNER_TAG_KEY``).
 Private to the collection; no AWS calls here, so everything is unit-tested directly.
 """
 
 from __future__ import annotations
+
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.fargate.microservice.plugins.module_utils._naming import OWNER_TAG_KEY
+from ansible_collections.fargate.microservice.plugins.module_utils._naming import ownership_tags as deployment_ownership_tags
+
+__all__ = ["OWNER_TAG_KEY", "deployment_ownership_tags", "tags_of", "is_owned", "tag_changes", "merged_tags", "unowned_message"]
+
+
+def tags_of(resource, key="Tags"):
+    """A resource's tags as a dict, whatever list shape the API gave (Key/Value or key/value), or a dict as is."""
+    tags = (resource or {}).get(key) if isinstance(resource, dict) else resource
+    if isinstance(tags, dict):
+        return dict(tags)
+    return boto3_tag_list_to_ansible_dict(tags or [])
 
 
 def is_owned(current_tags, ownership_tags):
@@ -28,12 +46,8 @@ def tag_changes(current_tags, desired_tags, purge_tags=True):
     """
     if desired_tags is None:
         return {}, []
-    current_tags = current_tags or {}
-    to_set = {k: v for k, v in desired_tags.items() if current_tags.get(k) != v}
-    to_remove = []
-    if purge_tags:
-        to_remove = sorted(k for k in current_tags if k not in desired_tags and not k.startswith("aws:"))
-    return to_set, to_remove
+    to_set, to_remove = compare_aws_tags(current_tags or {}, desired_tags, purge_tags=purge_tags)
+    return to_set, sorted(to_remove)
 
 
 def merged_tags(current_tags, desired_tags, purge_tags=True):

@@ -185,8 +185,11 @@ def test_every_generated_survey_follows_awx_rules(objects):
                 assert option is None and q["required"] and "default" not in q
                 continue
             assert option is not None, q["variable"]
-            if "default" in q and q["type"] in ("integer", "text"):
+            if "default" in q and q["type"] == "integer":
                 assert q["default"] == option["default"], q["variable"]
+            if "default" in q and q["type"] == "text":
+                # AWX answers a text question with a string: a raw option's default 0 is asked as "0".
+                assert q["default"] == str(option["default"]), q["variable"]
 
 
 def test_job_templates_point_at_the_project(objects):
@@ -222,7 +225,7 @@ def test_workflow_builds_deploys_verifies(objects):
 
 
 def test_new_playbooks_bring_their_templates_and_the_rollback_node(tmp_path):
-    """A project copy holding status.yml and rollback.yml: their templates and the workflow's rollback node appear."""
+    """The day-two playbooks bring their templates and the workflow's rollback node; a project without logs.yml has no logs template."""
     root = tmp_path / "project"
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     for f in files:
@@ -232,12 +235,8 @@ def test_new_playbooks_bring_their_templates_and_the_rollback_node(tmp_path):
         shutil.copy2(os.path.join(ROOT, f), root / f)
     os.makedirs(root / "collections" / "ansible_collections" / "fargate")
     os.symlink(root, root / "collections" / "ansible_collections" / "fargate" / "microservice")
-    # Stand-ins for what other branches add: the playbooks and their roles' argument specs, read at run time.
-    for name, option in (("status", {"status_format": {"type": "str", "choices": ["text", "json"], "default": "text"}}),
-                         ("rollback", {"rollback_revision": {"type": "int", "default": 0, "description": "0: the one before."}})):
-        (root / "playbooks" / f"{name}.yml").write_text("---\n- name: Placeholder\n  hosts: microservice\n  gather_facts: false\n  roles: []\n")
-        os.makedirs(root / "roles" / name / "meta")
-        (root / "roles" / name / "meta" / "argument_specs.yml").write_text(yaml.safe_dump({"argument_specs": {"main": {"options": option}}}))
+    # A project copy without playbooks/logs.yml (as before the logs playbook existed): no logs template.
+    os.remove(root / "playbooks" / "logs.yml")
     objects = render(tmp_path, str(root))
     by_key = {t["key"]: t for t in objects["job_templates"]}
     assert by_key["status"]["playbook"] == "playbooks/status.yml" and "logs" not in by_key

@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tags_of
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import unowned_message
 
 OWN = {"fargate.microservice/deployment": "countweb"}
@@ -52,3 +53,16 @@ def test_unowned_message_is_one_sentence_that_says_what_to_do():
     assert "fargate.microservice/deployment=countweb" in msg
     assert "choose another deployment name" in msg
     assert msg.endswith(").") and ". " not in msg
+
+
+@pytest.mark.parametrize("resource, key, expected", [
+    ({"Tags": [{"Key": "a", "Value": "1"}]}, "Tags", {"a": "1"}),
+    ({"tags": [{"key": "a", "value": "1"}]}, "tags", {"a": "1"}),
+    ({"Tags": []}, "Tags", {}),
+    ({}, "Tags", {}),
+    (None, "Tags", {}),
+    ([{"Key": "b", "Value": ""}], "Tags", {"b": ""}),
+    ({"tags": {"a": "1"}}, "tags", {"a": "1"}),
+])
+def test_tags_of_reads_every_tag_list_shape(resource, key, expected):
+    assert tags_of(resource, key) == expected

@@ -1,0 +1,295 @@
+# -*- coding: utf-8 -*-
+# Copyright: fargate.microservice contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filters of the status role: put what was read into one document, and render it as one screen.
+
+- ``status_report``: deployment_info's result + ecs_service_status_info's result (+ on the local target
+  haproxy_stats_info's result and the engine's container inspections) -> the status document (the
+  JSON that ``status_format=json`` writes).
+- ``status_lines``: the document -> the lines of the text screen.
+
+No side effects; unit-tested in tests/unit/plugins/filter/test_status.py.
+"""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+# The container labels local_runtime gives the tasks' containers (plugins/filter/local_runtime.py defines them).
+from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_CONTAINER
+from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_DEPLOYMENT
+from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_ESSENTIAL
+from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_HOST_PORT
+from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_ROLE
+from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_TASK
+from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_TASKDEF
+
+# Docker's "zero" time of a container that never started or never finished.
+_ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def _time(value):
+    return "" if not value or str(value).startswith("0001-01-01") else str(value)
+
+
+def _container_view(inspect):
+    """One container of a local task from the engine's inspection (docker_container_info's ``container``)."""
+    state = inspect.get("State") or {}
+    labels = (inspect.get("Config") or {}).get("Labels") or {}
+    # Podman keeps the last health status of a container that exited ("healthy" on a dead one): only a
+    # running container has a health.
+    health = ((state.get("Health") or {}).get("Status") or "") if state.get("Running") else ""
+    status = state.get("Status") or ""
+    reason = ""
+    if not state.get("Running"):
+        if state.get("OOMKilled"):
+            reason = "OutOfMemoryError: killed for exceeding its memory limit"
+        elif state.get("Error"):
+            reason = state["Error"]
+        elif _time(state.get("FinishedAt")):
+            reason = f"exited with code {state.get('ExitCode')}"
+    return {
+        "name": labels.get(LABEL_CONTAINER) or (inspect.get("Name") or "").lstrip("/"),
+        "docker_name": (inspect.get("Name") or "").lstrip("/"),
+        "role": labels.get(LABEL_ROLE, ""),
+        "essential": labels.get(LABEL_ESSENTIAL, "true") == "true",
+        "status": status,
+        "health": health,
+        "exit_code": None if state.get("Running") else state.get("ExitCode"),
+        "started": _time(state.get("StartedAt")),
+        "finished": "" if state.get("Running") else _time(state.get("FinishedAt")),
+        "reason": reason,
+        "image": (inspect.get("Config") or {}).get("Image", ""),
+        "labels": labels,
+    }
+
+
+def local_tasks(inspections, deployment):
+    """Group the engine's container inspections into the deployment's tasks, as status shows them.
+
+    A task RUNS when its infra container and every essential container run; it is HEALTHY when every
+    container with a health check is healthy, UNHEALTHY when one is not, else UNKNOWN.
+    """
+    tasks = {}
+    for inspect in inspections or []:
+        view = _container_view(inspect)
+        labels = view.pop("labels")
+        if labels.get(LABEL_DEPLOYMENT) != deployment or not labels.get(LABEL_TASK):
+            continue
+        task = tasks.setdefault(labels[LABEL_TASK], {
+            "id": labels[LABEL_TASK], "task_definition": labels.get(LABEL_TASKDEF, "").rsplit("/", 1)[-1],
+            "host_port": None, "started": "", "containers": [], "infra": None})
+        if view["role"] == "infra":
+            task["infra"] = view
+            task["started"] = view["started"]
+            try:
+                task["host_port"] = int(labels.get(LABEL_HOST_PORT))
+            except (TypeError, ValueError):
+                pass
+        else:
+            task["containers"].append(view)
+    result = []
+    for tid in sorted(tasks):
+        task = tasks[tid]
+        infra = task.pop("infra")
+        running = bool(infra and infra["status"] == "running") and all(
+            c["status"] == "running" for c in task["containers"] if c["essential"]) and bool(task["containers"])
+        healths = [c["health"] for c in task["containers"] if c["health"]]
+        if any(h == "unhealthy" for h in healths):
+            health = "UNHEALTHY"
+        elif healths and all(h == "healthy" for h in healths) and running:
+            health = "HEALTHY"
+        else:
+            health = "UNKNOWN"
+        stopped = [c for c in task["containers"] + ([infra] if infra else []) if c["reason"]]
+        stopped.sort(key=lambda c: c["finished"], reverse=True)
+        task.update(
+            status="RUNNING" if running else "STOPPED",
+            health=health,
+            stopped_reason=(f"{stopped[0]['name']} {stopped[0]['reason']}" if stopped else ""),
+        )
+        for c in task["containers"]:
+            c.pop("role")
+        result.append(task)
+    return result
+
+
+def _items(section):
+    if isinstance(section, dict):
+        return [i for tier in section for i in section[tier]]
+    return list(section or [])
+
+
+def status_report(info, service_status=None, target="aws", url="", lb_stats=None, inspections=None, engine=None):
+    """The status document. ``engine``: {available, reason} of the container engine (local target)."""
+    if not isinstance(info, dict) or "resources" not in info:
+        raise AnsibleFilterError("status_report needs the result of fargate.microservice.deployment_info.")
+    service_status = service_status or {}
+    res = info["resources"]
+    resources = {kind: [{k: v for k, v in item.items()} for item in _items(value)]
+                 for kind, value in res.items() if kind not in ("target_health", "tasks")}
+    services = res.get("service") or []
+    taskdefs = res.get("task_definition") or []
+    service = dict(services[0]) if services else {}
+    taskdef = taskdefs[0] if taskdefs else {}
+    notes = []
+    doc_service = {
+        "name": info["names"]["service"],
+        "cluster": info["names"]["cluster"],
+        "exists": bool(service),
+        "status": service.get("state", "MISSING"),
+        "task_definition": service.get("task_definition", ""),
+        "revision": taskdef.get("revision"),
+        "images": taskdef.get("images", {}),
+        "image_tags": taskdef.get("image_tags", {}),
+        "cpu": taskdef.get("cpu"),
+        "memory": taskdef.get("memory"),
+        "desired": service.get("desired"),
+        "running": service.get("running"),
+        "pending": service.get("pending"),
+        "rollout_state": service_status.get("rollout_state", "MISSING") if service else "MISSING",
+        "rollout_state_reason": service_status.get("rollout_state_reason", "") if service else "",
+        "deployments": service.get("deployments", []),
+    }
+    stopped_lines = list(service_status.get("stopped_task_lines") or [])
+    if target == "local":
+        lb_stats = lb_stats or {}
+        targets = [
+            {"id": s["name"], "address": s.get("addr", ""), "health": s.get("status", ""),
+             "check": " ".join(str(x) for x in (s.get("check_status"), s.get("check_code")) if x not in (None, "")),
+             "reason": s.get("check_desc", ""), "since_seconds": s.get("last_change_seconds")}
+            for s in lb_stats.get("servers") or []
+        ]
+        targets_source = "HAProxy, the local load balancer"
+        if not lb_stats.get("available", False):
+            notes.append("The local load balancer does not answer (" + (lb_stats.get("reason") or "not running")
+                         + "); start it with `ansible-playbook site.yml --tags local_alb`.")
+        engine = engine or {}
+        if engine.get("available", True):
+            tasks = local_tasks(inspections, info["deployment"])
+        else:
+            tasks = []
+            notes.append("No container engine answers (" + (engine.get("reason") or "no answer")
+                         + "), so the tasks that run cannot be shown; start it with `ansible-playbook site.yml --tags container_engine`.")
+        tasks_source = "the container engine: what really runs"
+        for task in tasks:
+            if task["stopped_reason"]:
+                stopped_lines.append(f"task {task['id']}: {task['stopped_reason']}")
+        if service:
+            notes.append("The emulator's service counts (desired/running/pending) are moto's; the tasks and targets below"
+                         " are the containers and HAProxy on this machine.")
+    else:
+        targets = [{"id": t["id"], "address": f"{t['id']}:{t.get('port')}", "health": t["state"], "check": "",
+                    "reason": t.get("description") or t.get("reason") or "", "since_seconds": None}
+                   for t in res.get("target_health") or []]
+        targets_source = "target group " + info["names"]["target_group"]
+        tasks = [
+            {"id": t["name"], "task_definition": t.get("task_definition", ""), "host_port": None,
+             "started": t.get("started") or "", "status": t["state"], "health": t.get("health", "UNKNOWN"),
+             "stopped_reason": t.get("stopped_reason", ""),
+             "containers": [{"name": c.get("name"), "status": c.get("status"), "health": c.get("health", ""),
+                             "exit_code": c.get("exit_code"), "reason": c.get("reason", "")} for c in t.get("containers", [])]}
+            for t in res.get("tasks") or []
+        ]
+        tasks_source = "ECS"
+    if info.get("missing"):
+        notes.append(f"{len(info['missing'])} resource(s) of the contract are missing; `ansible-playbook site.yml` creates them.")
+    if info.get("unowned"):
+        notes.append(f"{len(info['unowned'])} resource(s) carry a contract name without the ownership tag; they are not"
+                     " this deployment's and no role changes them.")
+    return {
+        "deployment": info["deployment"],
+        "target": target,
+        "url": url,
+        "complete": bool(info.get("complete")),
+        "owned_count": len(info.get("owned") or []),
+        "resources": resources,
+        "missing": info.get("missing") or [],
+        "unowned": info.get("unowned") or [],
+        "service": doc_service,
+        "targets_source": targets_source,
+        "targets": targets,
+        "tasks_source": tasks_source,
+        "tasks": tasks,
+        "last_stop_reason": stopped_lines[0] if stopped_lines else "",
+        "stopped_tasks": stopped_lines,
+        "notes": notes,
+    }
+
+
+def _row(*cells, widths=(22, 30, 26)):
+    out = []
+    for cell, width in zip(cells, list(widths) + [0] * len(cells)):
+        text = "" if cell is None else str(cell)
+        out.append(text.ljust(width) if width else text)
+    return "  " + " ".join(out).rstrip()
+
+
+def _short_id(resource_id):
+    """An ARN without its arn:partition:service:region:account: prefix (the JSON document keeps it whole)."""
+    text = str(resource_id or "")
+    return text.split(":", 5)[5] if text.startswith("arn:") and text.count(":") >= 5 else text
+
+
+def status_lines(doc):
+    """The document as the lines of one screen."""
+    lines = [f"Deployment {doc['deployment']} ({doc['target']} target): "
+             + (f"{doc['owned_count']} resources owned, " if doc["owned_count"] else "nothing owned, ")
+             + (f"{len(doc['missing'])} missing" if doc["missing"] else "nothing missing")
+             + (f", {len(doc['unowned'])} same-named not ours" if doc["unowned"] else ""),
+             f"URL: {doc['url'] or '(none yet: no load balancer)'}", "",
+             "Resources (kind, name, id, state; ARNs without their arn:aws:<service>:<region>:<account>: prefix):"]
+    for kind, items in doc["resources"].items():
+        for item in items:
+            label = f"{kind}/{item['tier']}" if kind == "subnets" and item.get("tier") else kind
+            lines.append(_row(label, item["name"], _short_id(item["id"]), item["state"]))
+    if not doc["owned_count"]:
+        lines.append("  (none)")
+    if doc["missing"]:
+        lines += ["", "Missing:"] + [_row(m["kind"], m["name"]) for m in doc["missing"]]
+    if doc["unowned"]:
+        lines += ["", "Same name, no ownership tag (not ours, left alone):"]
+        lines += [_row(u["kind"], u["name"], _short_id(u["id"])) for u in doc["unowned"]]
+    s = doc["service"]
+    lines.append("")
+    if s["exists"]:
+        images = ", ".join(f"{k}:{v or '?'}" for k, v in sorted(s["image_tags"].items())) or "unknown"
+        lines += [f"Service {s['name']} in cluster {s['cluster']}: {s['status']}, task definition {s['task_definition']}"
+                  f" (revision {s['revision']}), images {images}",
+                  f"  desired {s['desired']}, running {s['running']}, pending {s['pending']}; rollout {s['rollout_state']}"
+                  + (f" ({s['rollout_state_reason']})" if s["rollout_state_reason"] else "")]
+        for d in s["deployments"]:
+            lines.append(f"  deployment {d.get('status')} {d.get('task_definition')}: desired {d.get('desired')},"
+                         f" running {d.get('running')}, pending {d.get('pending')}, failed tasks {d.get('failed_tasks')},"
+                         f" rollout {d.get('rollout_state') or 'n/a'}")
+    else:
+        lines.append(f"Service {s['name']} in cluster {s['cluster']}: missing")
+    lines += ["", f"Targets ({doc['targets_source']}):"]
+    lines += [_row(t["id"], t["address"], t["health"], " ".join(x for x in (t["check"], t["reason"]) if x),
+                   widths=(14, 22, 10)) for t in doc["targets"]] or ["  (none)"]
+    lines += ["", f"Tasks ({doc['tasks_source']}):"]
+    for t in doc["tasks"]:
+        containers = ", ".join(f"{c['name']} {c['status']}" + (f" {c['health']}" if c.get("health") else "")
+                               + (f" exit {c['exit_code']}" if c.get("exit_code") is not None else "")
+                               for c in t["containers"])
+        lines.append(_row(t["id"], t["task_definition"], f"{t['status']} {t['health']}",
+                          f"started {t['started'] or '-'}" + (f", port {t['host_port']}" if t.get("host_port") else ""),
+                          widths=(14, 22, 18, 0)))
+        if containers:
+            lines.append("    " + containers)
+        if t["stopped_reason"]:
+            lines.append("    stopped: " + t["stopped_reason"])
+    if not doc["tasks"]:
+        lines.append("  (none)")
+    lines += ["", "Last stop reason: " + (doc["last_stop_reason"] or "none recorded")]
+    if doc["notes"]:
+        lines += [""] + ["Note: " + n for n in doc["notes"]]
+    return lines
+
+
+class FilterModule:
+    """Status report filters."""
+
+    def filters(self):
+        return {"status_report": status_report, "status_lines": status_lines, "status_local_tasks": local_tasks}

@@ -1,0 +1,423 @@
+# -*- coding: utf-8 -*-
+# Copyright: fargate.microservice developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What a deployment owns in AWS and what is missing (the logic of the deployment_info module).
+
+One targeted Describe/List/Get call per kind (paginated, retried with jittered backoff), never a
+write. EC2 kinds are asked for by ``tag:Name`` = ``D-*`` (one call returns ours, same-named decoys
+and nothing else worth reading); the other services by the contract's exact names. Whether a resource
+is ours is decided here, in Python, by the ownership tag (``_ownership.is_owned``):
+
+- it carries ``fargate.microservice/deployment = D``: owned, reported under ``resources``;
+- it has a contract name and no ownership tag at all: reported under ``unowned``, never as owned;
+- anything else is another deployment's (``D-x-vpc``, or the shared task family's revisions tagged
+  for another deployment): never reported.
+
+The Resource Groups Tagging API is not used: it returns ARNs and tags only, so every kind would still
+need its Describe call for ids, states and addresses (it would add calls, not remove them), and it does
+not cover IAM roles.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.fargate.microservice.plugins.module_utils import _naming
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tags_of
+
+# In the order a status screen lists them.
+NETWORK_SECTIONS = ("vpc", "subnets", "route_tables", "internet_gateways", "nat_gateways", "eips", "vpc_endpoints",
+                    "security_groups")
+SECTIONS = NETWORK_SECTIONS + ("load_balancer", "target_group", "listeners", "target_health", "repositories", "cluster",
+                               "log_group", "execution_role", "task_definition", "service", "tasks")
+# Sections whose items are not resources of their own (no "missing" entries, no ownership check).
+OBSERVATIONS = ("target_health", "tasks")
+
+
+@AWSRetry.jittered_backoff()
+def _call(client, operation, **kwargs):
+    return getattr(client, operation)(**kwargs)
+
+
+@AWSRetry.jittered_backoff()
+def _paginate(client, operation, **kwargs):
+    return client.get_paginator(operation).paginate(**kwargs).build_full_result()
+
+
+def _iso(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _item(kind, name, resource_id, state, **extra):
+    item = {"kind": kind, "name": name, "id": resource_id, "state": state}
+    item.update({k: _iso(v) for k, v in extra.items()})
+    return item
+
+
+class DeploymentInfo:
+    """Collects the requested sections of one deployment.
+
+    ``client_factory(service)`` returns a boto3 client (the module's ``module.client``).
+    """
+
+    def __init__(self, client_factory, deployment, include=None, nat_mode="single", zone_count=2,
+                 repositories=_naming.DEFAULT_REPOSITORIES, interface_endpoint_services=_naming.DEFAULT_INTERFACE_ENDPOINTS,
+                 task_family=_naming.DEFAULT_TASK_FAMILY, service_name=_naming.DEFAULT_SERVICE_NAME):
+        self.names = _naming.deployment_names(deployment, zone_count=zone_count, nat_mode=nat_mode,
+                                              repositories=list(repositories),
+                                              interface_endpoints=list(interface_endpoint_services),
+                                              task_family=task_family, service_name=service_name)
+        self.deployment = deployment
+        self.include = [s for s in SECTIONS if s in (include or SECTIONS)]
+        self._client_factory = client_factory
+        self._clients = {}
+        self._cache = {}
+        self.resources = {}
+        self.unowned = []
+        self.missing = []
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def client(self, service):
+        if service not in self._clients:
+            self._clients[service] = self._client_factory(service)
+        return self._clients[service]
+
+    def _once(self, key, compute):
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def _owned(self, tags):
+        return is_owned(tags, self.names["ownership_tags"])
+
+    def _sort(self, kind, found, expected, name_of, tags_of_item, make_item):
+        """Split raw resources into owned items and unowned decoys; record what is missing."""
+        owned = []
+        for raw in found:
+            tags = tags_of_item(raw)
+            name = name_of(raw, tags)
+            if self._owned(tags):
+                owned.append(make_item(raw, tags, name))
+            elif name in expected and _naming.OWNER_TAG_KEY not in tags:
+                self.unowned.append(_item(kind, name, make_item(raw, tags, name)["id"], "unowned"))
+        owned.sort(key=lambda i: (str(i["name"]), str(i["id"])))
+        have = set(i["name"] for i in owned)
+        for name in expected:
+            if name not in have:
+                self.missing.append({"kind": kind, "name": name})
+        return owned
+
+    def _ec2_by_name(self, operation, result_key, **kwargs):
+        filters = kwargs.pop("Filters", []) + [{"Name": "tag:Name", "Values": [self.deployment + "-*"]}]
+        return _paginate(self.client("ec2"), operation, Filters=filters, **kwargs).get(result_key, [])
+
+    # -- network --------------------------------------------------------------------------------
+
+    def vpc(self):
+        found = self._ec2_by_name("describe_vpcs", "Vpcs")
+        return self._sort("vpc", found, [self.names["vpc"]], lambda r, t: t.get("Name"), tags_of,
+                          lambda r, t, n: _item("vpc", n, r["VpcId"], r.get("State"), cidr=r.get("CidrBlock")))
+
+    def subnets(self):
+        found = self._ec2_by_name("describe_subnets", "Subnets")
+        expected = self.names["subnets"]["public"] + self.names["subnets"]["private"]
+        items = self._sort("subnets", found, expected, lambda r, t: t.get("Name"), tags_of,
+                           lambda r, t, n: _item("subnets", n, r["SubnetId"], r.get("State"), cidr=r.get("CidrBlock"),
+                                                 zone=r.get("AvailabilityZone"), vpc_id=r.get("VpcId"),
+                                                 tier=t.get(_naming.TIER_TAG_KEY, "")))
+        by_tier = {tier: [i for i in items if i["tier"] == tier] for tier in _naming.TIERS}
+        other = [i for i in items if i["tier"] not in _naming.TIERS]
+        if other:
+            by_tier["untiered"] = other
+        return by_tier
+
+    def route_tables(self):
+        found = self._ec2_by_name("describe_route_tables", "RouteTables")
+        expected = self.names["route_tables"]["public"] + self.names["route_tables"]["private"]
+
+        def make(r, t, n):
+            default = [x for x in r.get("Routes") or [] if x.get("DestinationCidrBlock") == "0.0.0.0/0"]
+            target = ""
+            if default:
+                target = default[0].get("GatewayId") or default[0].get("NatGatewayId") or ""
+            subnets = sorted(a["SubnetId"] for a in r.get("Associations") or [] if a.get("SubnetId"))
+            return _item("route_tables", n, r["RouteTableId"], f"0.0.0.0/0 -> {target}" if target else "no default route",
+                         tier=t.get(_naming.TIER_TAG_KEY, ""), subnet_ids=subnets, vpc_id=r.get("VpcId"))
+        return self._sort("route_tables", found, expected, lambda r, t: t.get("Name"), tags_of, make)
+
+    def internet_gateways(self):
+        found = self._ec2_by_name("describe_internet_gateways", "InternetGateways")
+
+        def make(r, t, n):
+            attached = [a for a in r.get("Attachments") or [] if a.get("State") in ("available", "attached")]
+            return _item("internet_gateways", n, r["InternetGatewayId"],
+                         "attached" if attached else "detached", vpc_id=attached[0]["VpcId"] if attached else "")
+        return self._sort("internet_gateways", found, [self.names["internet_gateway"]], lambda r, t: t.get("Name"),
+                          tags_of, make)
+
+    def nat_gateways(self):
+        # A deleted NAT gateway stays visible for about an hour; it is gone, not owned.
+        found = [r for r in self._ec2_by_name("describe_nat_gateways", "NatGateways") if r.get("State") != "deleted"]
+
+        def make(r, t, n):
+            addresses = r.get("NatGatewayAddresses") or [{}]
+            return _item("nat_gateways", n, r["NatGatewayId"], r.get("State"), subnet_id=r.get("SubnetId"),
+                         public_ip=addresses[0].get("PublicIp", ""), allocation_id=addresses[0].get("AllocationId", ""))
+        return self._sort("nat_gateways", found, self.names["nat_gateways"], lambda r, t: t.get("Name"), tags_of, make)
+
+    def eips(self):
+        # DescribeAddresses has no paginator: it answers every match at once.
+        found = _call(self.client("ec2"), "describe_addresses",
+                      Filters=[{"Name": "tag:Name", "Values": [self.deployment + "-*"]}]).get("Addresses", [])
+        return self._sort("eips", found, self.names["eips"], lambda r, t: t.get("Name"), tags_of,
+                          lambda r, t, n: _item("eips", n, r["AllocationId"],
+                                                "associated" if r.get("AssociationId") else "unassociated",
+                                                public_ip=r.get("PublicIp")))
+
+    def vpc_endpoints(self):
+        found = [r for r in self._ec2_by_name("describe_vpc_endpoints", "VpcEndpoints")
+                 if str(r.get("State", "")).lower() not in ("deleted", "deleting")]
+        return self._sort("vpc_endpoints", found, list(self.names["vpc_endpoints"].values()), lambda r, t: t.get("Name"),
+                          tags_of,
+                          lambda r, t, n: _item("vpc_endpoints", n, r["VpcEndpointId"], r.get("State"),
+                                                service=r.get("ServiceName"), type=r.get("VpcEndpointType")))
+
+    def security_groups(self):
+        expected = list(self.names["security_groups"].values())
+        found = _paginate(self.client("ec2"), "describe_security_groups",
+                          Filters=[{"Name": "group-name", "Values": expected}]).get("SecurityGroups", [])
+        return self._sort("security_groups", found, expected, lambda r, t: r.get("GroupName"), tags_of,
+                          lambda r, t, n: _item("security_groups", n, r["GroupId"],
+                                                f"{len(r.get('IpPermissions') or [])} ingress rule(s)", vpc_id=r.get("VpcId")))
+
+    # -- load balancer ----------------------------------------------------------------------------
+
+    def _elb(self):
+        """The load balancer and the target group with their tags (DescribeTags once for both)."""
+        def compute():
+            elb = self.client("elbv2")
+            try:
+                lbs = _paginate(elb, "describe_load_balancers", Names=[self.names["load_balancer"]])["LoadBalancers"]
+            except is_boto3_error_code("LoadBalancerNotFound"):
+                lbs = []
+            try:
+                tgs = _paginate(elb, "describe_target_groups", Names=[self.names["target_group"]])["TargetGroups"]
+            except is_boto3_error_code("TargetGroupNotFound"):
+                tgs = []
+            arns = [x["LoadBalancerArn"] for x in lbs] + [x["TargetGroupArn"] for x in tgs]
+            tags = {}
+            if arns:
+                for d in _call(elb, "describe_tags", ResourceArns=arns).get("TagDescriptions", []):
+                    tags[d["ResourceArn"]] = tags_of(d)
+            return lbs, tgs, tags
+        return self._once("elb", compute)
+
+    def _owned_lb(self):
+        lbs, _tgs, tags = self._elb()
+        return [x for x in lbs if self._owned(tags.get(x["LoadBalancerArn"]))]
+
+    def _owned_tg(self):
+        _lbs, tgs, tags = self._elb()
+        return [x for x in tgs if self._owned(tags.get(x["TargetGroupArn"]))]
+
+    def load_balancer(self):
+        lbs, _tgs, tags = self._elb()
+        return self._sort("load_balancer", lbs, [self.names["load_balancer"]], lambda r, t: r["LoadBalancerName"],
+                          lambda r: tags.get(r["LoadBalancerArn"], {}),
+                          lambda r, t, n: _item("load_balancer", n, r["LoadBalancerArn"], (r.get("State") or {}).get("Code"),
+                                                dns_name=r.get("DNSName"), scheme=r.get("Scheme"),
+                                                created=r.get("CreatedTime")))
+
+    def target_group(self):
+        _lbs, tgs, tags = self._elb()
+        return self._sort("target_group", tgs, [self.names["target_group"]], lambda r, t: r["TargetGroupName"],
+                          lambda r: tags.get(r["TargetGroupArn"], {}),
+                          lambda r, t, n: _item("target_group", n, r["TargetGroupArn"],
+                                                f"{len(r.get('LoadBalancerArns') or [])} load balancer(s)",
+                                                protocol=r.get("Protocol"), port=r.get("Port"),
+                                                target_type=r.get("TargetType"), health_check_path=r.get("HealthCheckPath")))
+
+    def listeners(self):
+        items = []
+        for lb in self._owned_lb():
+            found = _paginate(self.client("elbv2"), "describe_listeners", LoadBalancerArn=lb["LoadBalancerArn"])
+            for r in found.get("Listeners", []):
+                action = (r.get("DefaultActions") or [{}])[0]
+                # arn:...:targetgroup/<name>/<id> -> "forward <name>"; a redirect says where to.
+                target = action.get("TargetGroupArn", "").split("/")[-2:-1]
+                if action.get("RedirectConfig"):
+                    target = [f"{action['RedirectConfig'].get('Protocol', '')}:{action['RedirectConfig'].get('Port', '')}"]
+                items.append(_item("listeners", f"{r.get('Protocol')}:{r.get('Port')}", r["ListenerArn"],
+                                   " ".join([action.get("Type", "")] + target).strip(),
+                                   protocol=r.get("Protocol"), port=r.get("Port")))
+            if not found.get("Listeners"):
+                self.missing.append({"kind": "listeners", "name": f"a listener on {lb['LoadBalancerName']}"})
+        return sorted(items, key=lambda i: i["port"] or 0)
+
+    def target_health(self):
+        items = []
+        for tg in self._owned_tg():
+            found = _call(self.client("elbv2"), "describe_target_health", TargetGroupArn=tg["TargetGroupArn"])
+            for d in found.get("TargetHealthDescriptions", []):
+                target, health = d.get("Target") or {}, d.get("TargetHealth") or {}
+                items.append(_item("target_health", f"{target.get('Id')}:{target.get('Port')}", target.get("Id"),
+                                   health.get("State"), port=target.get("Port"), reason=health.get("Reason", ""),
+                                   description=health.get("Description", "")))
+        return items
+
+    # -- containers -------------------------------------------------------------------------------
+
+    def repositories(self):
+        ecr = self.client("ecr")
+        expected = list(self.names["repositories"].values())
+        try:
+            found = _paginate(ecr, "describe_repositories", repositoryNames=expected)["repositories"]
+        except is_boto3_error_code("RepositoryNotFoundException"):
+            found = []
+            for name in expected:  # some exist: ask for each (only on a partial stack)
+                try:
+                    found += _call(ecr, "describe_repositories", repositoryNames=[name])["repositories"]
+                except is_boto3_error_code("RepositoryNotFoundException"):
+                    pass
+        for r in found:
+            r["_tags"] = tags_of(_call(ecr, "list_tags_for_resource", resourceArn=r["repositoryArn"]), "tags")
+        return self._sort("repositories", found, expected, lambda r, t: r["repositoryName"], lambda r: r["_tags"],
+                          lambda r, t, n: _item("repositories", n, r["repositoryArn"], "present", uri=r.get("repositoryUri"),
+                                                tag_mutability=r.get("imageTagMutability")))
+
+    def _cluster(self):
+        def compute():
+            found = _call(self.client("ecs"), "describe_clusters", clusters=[self.names["cluster"]], include=["TAGS"])
+            return [c for c in found.get("clusters", []) if c.get("status") != "INACTIVE"]
+        return self._once("cluster", compute)
+
+    def cluster(self):
+        return self._sort("cluster", self._cluster(), [self.names["cluster"]], lambda r, t: r["clusterName"],
+                          lambda r: tags_of(r, "tags"),
+                          lambda r, t, n: _item("cluster", n, r["clusterArn"], r.get("status"),
+                                                running_tasks=r.get("runningTasksCount"), pending_tasks=r.get("pendingTasksCount"),
+                                                active_services=r.get("activeServicesCount"),
+                                                capacity_providers=r.get("capacityProviders") or []))
+
+    def log_group(self):
+        logs = self.client("logs")
+        name = self.names["log_group"]
+        found = [g for g in _paginate(logs, "describe_log_groups", logGroupNamePrefix=name).get("logGroups", [])
+                 if g["logGroupName"] == name]
+        for g in found:
+            # ListTagsForResource takes the ARN without DescribeLogGroups' trailing ":*" (logGroupArn where given).
+            arn = g.get("logGroupArn") or g["arn"].rstrip("*").rstrip(":")
+            g["_tags"] = _call(logs, "list_tags_for_resource", resourceArn=arn).get("tags", {})
+        return self._sort("log_group", found, [name], lambda r, t: r["logGroupName"], lambda r: r["_tags"],
+                          lambda r, t, n: _item("log_group", n, r["arn"].rstrip("*").rstrip(":"),
+                                                f"retention {r['retentionInDays']} days" if r.get("retentionInDays")
+                                                else "never expires", retention_days=r.get("retentionInDays"),
+                                                stored_bytes=r.get("storedBytes")))
+
+    def execution_role(self):
+        name = self.names["execution_role"]
+        try:
+            found = [_call(self.client("iam"), "get_role", RoleName=name)["Role"]]
+        except is_boto3_error_code("NoSuchEntity"):
+            found = []
+        return self._sort("execution_role", found, [name], lambda r, t: r["RoleName"], tags_of,
+                          lambda r, t, n: _item("execution_role", n, r["Arn"], "present", created=r.get("CreateDate")))
+
+    def _service(self):
+        def compute():
+            if not self._cluster():
+                return []
+            try:
+                found = _call(self.client("ecs"), "describe_services", cluster=self.names["cluster"],
+                              services=[self.names["service"]], include=["TAGS"])
+            except is_boto3_error_code("ClusterNotFoundException"):
+                return []
+            return [s for s in found.get("services", []) if s.get("status") == "ACTIVE"]
+        return self._once("service", compute)
+
+    def _owned_service(self):
+        return [s for s in self._service() if self._owned(tags_of(s, "tags"))]
+
+    def service(self):
+        def make(r, t, n):
+            deployments = [
+                {"id": d.get("id"), "status": d.get("status"), "task_definition": d.get("taskDefinition", "").rsplit("/", 1)[-1],
+                 "desired": d.get("desiredCount"), "running": d.get("runningCount"), "pending": d.get("pendingCount"),
+                 "failed_tasks": d.get("failedTasks", 0), "rollout_state": d.get("rolloutState", ""),
+                 "rollout_state_reason": d.get("rolloutStateReason", ""), "created": _iso(d.get("createdAt")),
+                 "updated": _iso(d.get("updatedAt"))}
+                for d in r.get("deployments") or []
+            ]
+            return _item("service", n, r["serviceArn"], r.get("status"), desired=r.get("desiredCount"),
+                         running=r.get("runningCount"), pending=r.get("pendingCount"),
+                         task_definition=r.get("taskDefinition", "").rsplit("/", 1)[-1], deployments=deployments,
+                         launch_type=r.get("launchType", ""))
+        return self._sort("service", self._service(), [self.names["service"]], lambda r, t: r["serviceName"],
+                          lambda r: tags_of(r, "tags"), make)
+
+    def task_definition(self):
+        """The service's task definition, or (without a service) the family's newest ACTIVE revision."""
+        owned_service = self._owned_service()
+        ref = owned_service[0]["taskDefinition"] if owned_service else self.names["task_family"]
+        try:
+            found = _call(self.client("ecs"), "describe_task_definition", taskDefinition=ref, include=["TAGS"])
+            found_list = [dict(found["taskDefinition"], tags=found.get("tags") or [])]
+        except is_boto3_error_code("ClientException"):
+            found_list = []
+        found_list = [t for t in found_list if t.get("status") == "ACTIVE" or owned_service]
+
+        def make(r, t, n):
+            images = {c["name"]: c.get("image", "") for c in r.get("containerDefinitions") or []}
+            return _item("task_definition", n, r["taskDefinitionArn"], r.get("status"), revision=r.get("revision"),
+                         family=r.get("family"), cpu=r.get("cpu"), memory=r.get("memory"), images=images,
+                         image_tags={k: v.rsplit(":", 1)[-1] if ":" in v.rsplit("/", 1)[-1] else "" for k, v in images.items()},
+                         registered=r.get("registeredAt"))
+        items = self._sort("task_definition", found_list, [self.names["task_family"]], lambda r, t: r["family"],
+                           lambda r: tags_of(r, "tags"), make)
+        return items
+
+    def tasks(self):
+        if not self._owned_service():
+            return []
+        ecs = self.client("ecs")
+        arns = _paginate(ecs, "list_tasks", cluster=self.names["cluster"], serviceName=self.names["service"],
+                         desiredStatus="RUNNING").get("taskArns", [])
+        items = []
+        for start in range(0, len(arns), 100):  # DescribeTasks takes at most 100
+            for t in _call(ecs, "describe_tasks", cluster=self.names["cluster"], tasks=arns[start:start + 100]).get("tasks", []):
+                items.append(_item(
+                    "tasks", t["taskArn"].rsplit("/", 1)[-1], t["taskArn"], t.get("lastStatus"),
+                    desired_status=t.get("desiredStatus"), health=t.get("healthStatus", "UNKNOWN"),
+                    task_definition=t.get("taskDefinitionArn", "").rsplit("/", 1)[-1], started=t.get("startedAt"),
+                    stopped_reason=t.get("stoppedReason", ""), zone=t.get("availabilityZone", ""),
+                    containers=[{"name": c.get("name"), "status": c.get("lastStatus"), "health": c.get("healthStatus", ""),
+                                 "exit_code": c.get("exitCode"), "reason": c.get("reason", "")}
+                                for c in t.get("containers") or []]))
+        return sorted(items, key=lambda i: str(i["started"] or ""))
+
+    # -- all of it --------------------------------------------------------------------------------
+
+    def collect(self):
+        for section in self.include:
+            self.resources[section] = getattr(self, section)()
+        owned = []
+        for section in self.include:
+            if section in OBSERVATIONS:
+                continue
+            value = self.resources[section]
+            for item in (sum(value.values(), []) if isinstance(value, dict) else value):
+                owned.append(item)
+        return {
+            "deployment": self.deployment,
+            "include": list(self.include),
+            "names": self.names,
+            "resources": self.resources,
+            "owned": owned,
+            "unowned": sorted(self.unowned, key=lambda i: (i["kind"], i["name"])),
+            "missing": self.missing,
+            "complete": not self.missing,
+        }

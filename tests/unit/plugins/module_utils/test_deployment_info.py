@@ -1,0 +1,235 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""deployment_info against a real moto server (conftest.py): a full stack, a partial one, an empty one, same-named
+decoys without the ownership tag, and another deployment (whose name starts with ours) that is never reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.fargate.microservice.plugins.module_utils import _deployment_info as di
+from ansible_collections.fargate.microservice.plugins.module_utils import _naming
+
+OWNER = _naming.OWNER_TAG_KEY
+TIER = _naming.TIER_TAG_KEY
+
+
+def _tags(name, deployment, **extra):
+    tags = {"Name": name, **extra}
+    if deployment:
+        tags[OWNER] = deployment
+    return [{"Key": k, "Value": v} for k, v in tags.items()]
+
+
+def _spec(kind, name, deployment, **extra):
+    return [{"ResourceType": kind, "Tags": _tags(name, deployment, **extra)}]
+
+
+def build_network(make, d, owner, nat_mode="single", cidr="10.1"):
+    """The network role's resources, named as the contract says, tagged with owner (None: no ownership tag)."""
+    names = _naming.deployment_names(d, nat_mode=nat_mode)
+    ec2 = make("ec2")
+    vpc = ec2.create_vpc(CidrBlock=f"{cidr}.0.0/16", TagSpecifications=_spec("vpc", names["vpc"], owner))["Vpc"]["VpcId"]
+    subnets = {}
+    for tier, third in (("public", (0, 3)), ("private", (1, 2))):
+        for name, octet, zone in zip(names["subnets"][tier], third, "ab"):
+            subnets[name] = ec2.create_subnet(VpcId=vpc, CidrBlock=f"{cidr}.{octet}.0/24", AvailabilityZone=f"us-east-1{zone}",
+                                              TagSpecifications=_spec("subnet", name, owner, **{TIER: tier}))["Subnet"]["SubnetId"]
+    igw = ec2.create_internet_gateway(TagSpecifications=_spec("internet-gateway", names["internet_gateway"], owner))
+    igw = igw["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+    for tier in ("public", "private"):
+        for name in names["route_tables"][tier]:
+            rt = ec2.create_route_table(VpcId=vpc, TagSpecifications=_spec("route-table", name, owner, **{TIER: tier}))
+            if tier == "public":
+                ec2.create_route(RouteTableId=rt["RouteTable"]["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    for name in names["nat_gateways"]:
+        alloc = ec2.allocate_address(Domain="vpc", TagSpecifications=_spec("elastic-ip", name, owner))["AllocationId"]
+        ec2.create_nat_gateway(SubnetId=subnets[names["subnets"]["public"][0]], AllocationId=alloc,
+                               TagSpecifications=_spec("natgateway", name, owner))
+    for service, name in names["vpc_endpoints"].items():
+        ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.us-east-1.{service}",
+                                VpcEndpointType="Gateway" if service == "s3" else "Interface",
+                                TagSpecifications=_spec("vpc-endpoint", name, owner))
+    groups = {}
+    for purpose, name in names["security_groups"].items():
+        groups[purpose] = ec2.create_security_group(GroupName=name, Description=purpose, VpcId=vpc,
+                                                    TagSpecifications=_spec("security-group", name, owner))["GroupId"]
+    return {"vpc": vpc, "subnets": subnets, "groups": groups, "names": names}
+
+
+def build_rest(make, d, owner, network):
+    """The registry, ecs_cluster, task, alb and service roles' resources."""
+    names = network["names"]
+    own = {OWNER: owner} if owner else {}
+    for repo in names["repositories"].values():
+        make("ecr").create_repository(repositoryName=repo, tags=_tags(repo, owner))
+    make("logs").create_log_group(logGroupName=names["log_group"], tags=dict(own, Name=names["log_group"]))
+    make("iam").create_role(RoleName=names["execution_role"], AssumeRolePolicyDocument="{}",
+                            Tags=_tags(names["execution_role"], owner))
+    elb = make("elbv2")
+    tg = elb.create_target_group(Name=names["target_group"], Protocol="HTTP", Port=8000, VpcId=network["vpc"], TargetType="ip",
+                                 HealthCheckPath="/health", Tags=_tags(names["target_group"], owner))
+    tg = tg["TargetGroups"][0]["TargetGroupArn"]
+    public = [network["subnets"][n] for n in names["subnets"]["public"]]
+    lb = elb.create_load_balancer(Name=names["load_balancer"], Subnets=public, SecurityGroups=[network["groups"]["alb"]],
+                                  Tags=_tags(names["load_balancer"], owner))["LoadBalancers"][0]["LoadBalancerArn"]
+    elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    ecs = make("ecs")
+    ecs_tags = [{"key": k, "value": v} for k, v in dict(own, Name=d).items()]
+    ecs.create_cluster(clusterName=names["cluster"], tags=ecs_tags)
+    ecs.register_task_definition(
+        family=names["task_family"], networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "web", "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{d}/web:abc123"},
+                              {"name": "redis", "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{d}/redis:def456"}],
+        tags=ecs_tags)
+    ecs.create_service(cluster=names["cluster"], serviceName=names["service"], taskDefinition=names["task_family"],
+                       desiredCount=2, launchType="FARGATE", tags=ecs_tags,
+                       loadBalancers=[{"targetGroupArn": tg, "containerName": "web", "containerPort": 8000}],
+                       networkConfiguration={"awsvpcConfiguration": {
+                           "subnets": [network["subnets"][n] for n in names["subnets"]["private"]],
+                           "securityGroups": [network["groups"]["tasks"]]}})
+    return {"lb": lb, "tg": tg}
+
+
+def info(make, deployment="hstat", **kwargs):
+    return di.DeploymentInfo(make, deployment, **kwargs).collect()
+
+
+def _owned_names(result):
+    return sorted((i["kind"], i["name"]) for i in result["owned"])
+
+
+def test_an_empty_account_reports_everything_missing_and_fails_nothing(moto_client):
+    result = info(moto_client)
+    assert result["owned"] == [] and result["unowned"] == []
+    assert result["complete"] is False
+    missing = {(m["kind"], m["name"]) for m in result["missing"]}
+    names = _naming.deployment_names("hstat")
+    assert ("vpc", "hstat-vpc") in missing
+    assert ("subnets", "hstat-private-b") in missing
+    assert ("nat_gateways", "hstat-nat-a") in missing
+    assert ("repositories", "hstat/redis") in missing
+    assert ("service", "web") in missing
+    assert ("task_definition", "hstat-web-redis-task") in missing
+    # every contract name of the default shape is in the list
+    expected = ([names["vpc"], names["internet_gateway"], names["cluster"], names["log_group"], names["execution_role"],
+                 names["load_balancer"], names["target_group"], names["task_family"], names["service"]]
+                + names["subnets"]["public"] + names["subnets"]["private"] + names["route_tables"]["public"]
+                + names["route_tables"]["private"] + names["nat_gateways"] + names["eips"]
+                + list(names["security_groups"].values()) + list(names["repositories"].values()))
+    assert sorted(m["name"] for m in result["missing"]) == sorted(expected)
+    assert result["resources"]["subnets"] == {"public": [], "private": []}
+    assert result["resources"]["tasks"] == [] and result["resources"]["target_health"] == []
+
+
+@pytest.mark.parametrize("nat_mode", ["single", "per_az", "none"])
+def test_a_full_stack_is_complete_and_every_item_is_named_with_id_and_state(moto_client, nat_mode):
+    network = build_network(moto_client, "hstat", "hstat", nat_mode=nat_mode)
+    built = build_rest(moto_client, "hstat", "hstat", network)
+    result = info(moto_client, nat_mode=nat_mode)
+    assert result["missing"] == [], result["missing"]
+    assert result["complete"] is True and result["unowned"] == []
+    res = result["resources"]
+    assert [i["id"] for i in res["vpc"]] == [network["vpc"]]
+    assert [i["name"] for i in res["subnets"]["public"]] == ["hstat-public-a", "hstat-public-b"]
+    assert [i["name"] for i in res["subnets"]["private"]] == ["hstat-private-a", "hstat-private-b"]
+    assert {i["zone"] for i in res["subnets"]["private"]} == {"us-east-1a", "us-east-1b"}
+    assert [i["name"] for i in res["nat_gateways"]] == network["names"]["nat_gateways"]
+    assert [i["name"] for i in res["eips"]] == network["names"]["eips"]
+    assert sorted(i["name"] for i in res["vpc_endpoints"]) == sorted(network["names"]["vpc_endpoints"].values())
+    assert sorted(i["name"] for i in res["security_groups"]) == sorted(network["names"]["security_groups"].values())
+    assert res["internet_gateways"][0]["state"] == "attached"
+    public_rt = [i for i in res["route_tables"] if i["name"] == "hstat-public"][0]
+    assert public_rt["state"] == "0.0.0.0/0 -> " + res["internet_gateways"][0]["id"]
+    assert res["load_balancer"][0]["id"] == built["lb"] and res["load_balancer"][0]["dns_name"]
+    assert res["target_group"][0]["id"] == built["tg"]
+    assert [(i["name"], i["state"]) for i in res["listeners"]] == [("HTTP:80", "forward hstat-web-tg")]
+    assert [i["name"] for i in res["repositories"]] == ["hstat/redis", "hstat/web"]
+    assert res["log_group"][0]["name"] == "/ecs/hstat"
+    assert res["execution_role"][0]["name"] == "hstat-ecs-task-execution"
+    assert res["cluster"][0]["state"] == "ACTIVE"
+    service = res["service"][0]
+    assert (service["name"], service["desired"], service["task_definition"]) == ("web", 2, "hstat-web-redis-task:1")
+    assert service["deployments"][0]["status"] == "PRIMARY"
+    taskdef = res["task_definition"][0]
+    assert (taskdef["revision"], taskdef["image_tags"]) == (1, {"web": "abc123", "redis": "def456"})
+    for item in result["owned"]:
+        assert item["name"] and item["id"] and item["state"], item
+
+
+def test_a_partial_stack_says_exactly_what_is_missing(moto_client):
+    network = build_network(moto_client, "hstat", "hstat")
+    ec2 = moto_client("ec2")
+    # an interrupted network run: no NAT gateway yet, its EIP allocated
+    nat = ec2.describe_nat_gateways()["NatGateways"][0]["NatGatewayId"]
+    ec2.delete_nat_gateway(NatGatewayId=nat)
+    moto_client("ecr").create_repository(repositoryName="hstat/web", tags=_tags("hstat/web", "hstat"))
+    result = info(moto_client)
+    missing = sorted((m["kind"], m["name"]) for m in result["missing"])
+    assert missing == sorted([
+        ("nat_gateways", "hstat-nat-a"), ("repositories", "hstat/redis"), ("cluster", "hstat"),
+        ("log_group", "/ecs/hstat"), ("execution_role", "hstat-ecs-task-execution"), ("load_balancer", "hstat-web-lb"),
+        ("target_group", "hstat-web-tg"), ("task_definition", "hstat-web-redis-task"), ("service", "web"),
+    ])
+    assert ("eips", "hstat-nat-a") in _owned_names(result)
+    assert result["resources"]["vpc"][0]["id"] == network["vpc"]
+    assert result["resources"]["listeners"] == [] and result["resources"]["tasks"] == []
+
+
+def test_same_named_decoys_without_the_ownership_tag_are_unowned_never_owned(moto_client):
+    network = build_network(moto_client, "hstat", None)
+    build_rest(moto_client, "hstat", None, network)
+    result = info(moto_client)
+    assert result["owned"] == []
+    unowned = {(i["kind"], i["name"]) for i in result["unowned"]}
+    for kind, name in [("vpc", "hstat-vpc"), ("subnets", "hstat-public-a"), ("nat_gateways", "hstat-nat-a"),
+                       ("eips", "hstat-nat-a"), ("security_groups", "hstat-tasks"), ("load_balancer", "hstat-web-lb"),
+                       ("target_group", "hstat-web-tg"), ("repositories", "hstat/web"), ("cluster", "hstat"),
+                       ("log_group", "/ecs/hstat"), ("execution_role", "hstat-ecs-task-execution"),
+                       ("service", "web"), ("task_definition", "hstat-web-redis-task")]:
+        assert (kind, name) in unowned
+        assert {"kind": kind, "name": name} in result["missing"]
+    # nothing is looked up through an unowned load balancer, target group or service
+    assert result["resources"]["listeners"] == [] and result["resources"]["target_health"] == []
+    assert result["resources"]["tasks"] == []
+
+
+def test_a_decoy_beside_the_owned_resource_does_not_hide_it(moto_client):
+    network = build_network(moto_client, "hstat", "hstat")
+    ec2 = moto_client("ec2")
+    decoy = ec2.create_vpc(CidrBlock="10.9.0.0/16", TagSpecifications=_spec("vpc", "hstat-vpc", None))["Vpc"]["VpcId"]
+    # tagged for another deployment under our Name: that deployment's, so not reported at all
+    ec2.create_vpc(CidrBlock="10.8.0.0/16", TagSpecifications=_spec("vpc", "hstat-vpc", "someone"))
+    result = info(moto_client, include=["vpc"])
+    assert [(i["id"], i["state"]) for i in result["unowned"]] == [(decoy, "unowned")]
+    assert [i["id"] for i in result["resources"]["vpc"]] == [network["vpc"]] and result["missing"] == []
+
+
+def test_another_deployment_whose_name_starts_with_ours_is_never_reported(moto_client):
+    other = build_network(moto_client, "hstat-x", "hstat-x", cidr="10.2")
+    build_rest(moto_client, "hstat-x", "hstat-x", other)
+    result = info(moto_client)
+    assert result["owned"] == [] and result["unowned"] == []
+    ids = {i["id"] for i in result["owned"] + result["unowned"]}
+    assert other["vpc"] not in ids
+    # and the other deployment sees all of its own
+    assert info(moto_client, deployment="hstat-x")["missing"] == []
+
+
+@pytest.mark.parametrize("include", [["vpc"], ["service", "tasks"], ["listeners"], ["subnets", "security_groups"]])
+def test_only_the_sections_asked_for_are_looked_up(moto_client, include):
+    network = build_network(moto_client, "hstat", "hstat")
+    build_rest(moto_client, "hstat", "hstat", network)
+    result = info(moto_client, include=include)
+    assert list(result["resources"]) == [s for s in di.SECTIONS if s in include]
+    assert result["missing"] == []
+
+
+def test_invalid_input_is_refused_before_any_call():
+    def no_client(service):
+        raise AssertionError(f"no AWS client may be made, got {service}")
+    with pytest.raises(ValueError, match="microservice_deployment 'Bad' is invalid"):
+        di.DeploymentInfo(no_client, "Bad")
+    with pytest.raises(ValueError, match="network_nat_mode"):
+        di.DeploymentInfo(no_client, "ok", nat_mode="x")

@@ -1,0 +1,162 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Tests of the naming contract (module_utils/_naming.py) and of its agreement with the roles' own templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+import pytest
+import yaml
+
+from ansible_collections.fargate.microservice.plugins.module_utils import _naming
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+@pytest.mark.parametrize("name, valid", [
+    ("countweb", True),
+    ("a", True),
+    ("hstat-2", True),
+    ("a" * 20, True),
+    ("a" * 21, False),
+    ("", False),
+    ("Countweb", False),
+    ("1web", False),
+    ("-web", False),
+    ("web_1", False),
+    ("web\n", False),
+    (None, False),
+    (12, False),
+])
+def test_deployment_name_check(name, valid):
+    error = _naming.deployment_name_error(name)
+    assert (error is None) is valid
+    assert _naming.is_valid_deployment_name(name) is valid
+    if not valid:
+        assert error.startswith("microservice_deployment ") and error.endswith(".")
+
+
+def test_deployment_name_error_names_the_variable_it_is_given():
+    assert _naming.deployment_name_error("X", "fixture_deployment").startswith("fixture_deployment 'X' is invalid")
+
+
+@pytest.mark.parametrize("nat_mode, zones, nats, private_rts, endpoints, sgs", [
+    ("single", 2, ["d-nat-a"], ["d-private"], {}, {"alb": "d-alb", "tasks": "d-tasks"}),
+    ("per_az", 2, ["d-nat-a", "d-nat-b"], ["d-private-a", "d-private-b"], {}, {"alb": "d-alb", "tasks": "d-tasks"}),
+    ("per_az", 3, ["d-nat-a", "d-nat-b", "d-nat-c"], ["d-private-a", "d-private-b", "d-private-c"], {},
+     {"alb": "d-alb", "tasks": "d-tasks"}),
+    ("none", 2, [], ["d-private"],
+     {"ecr.api": "d-ecr-api", "ecr.dkr": "d-ecr-dkr", "logs": "d-logs", "s3": "d-s3"},
+     {"alb": "d-alb", "tasks": "d-tasks", "endpoints": "d-endpoints"}),
+])
+def test_network_names_follow_the_nat_mode(nat_mode, zones, nats, private_rts, endpoints, sgs):
+    names = _naming.deployment_names("d", zone_count=zones, nat_mode=nat_mode)
+    assert names["nat_gateways"] == nats
+    assert names["eips"] == nats
+    assert names["route_tables"] == {"public": ["d-public"], "private": private_rts}
+    assert names["vpc_endpoints"] == endpoints
+    assert names["security_groups"] == sgs
+    letters = "abc"[:zones]
+    assert names["subnets"] == {"public": [f"d-public-{x}" for x in letters], "private": [f"d-private-{x}" for x in letters]}
+
+
+def test_the_contract_of_the_default_deployment():
+    names = _naming.deployment_names("countweb")
+    assert {k: names[k] for k in ("vpc", "internet_gateway", "cluster", "log_group", "execution_role", "load_balancer",
+                                  "target_group", "task_family", "service", "repositories")} == {
+        "vpc": "countweb-vpc",
+        "internet_gateway": "countweb-igw",
+        "cluster": "countweb",
+        "log_group": "/ecs/countweb",
+        "execution_role": "countweb-ecs-task-execution",
+        "load_balancer": "countweb-web-lb",
+        "target_group": "countweb-web-tg",
+        "task_family": "countweb-web-redis-task",
+        "service": "web",
+        "repositories": {"web": "countweb/web", "redis": "countweb/redis"},
+    }
+    assert names["ownership_tags"] == {"fargate.microservice/deployment": "countweb"}
+    assert names["ownership_filter"] == {"tag:fargate.microservice/deployment": "countweb"}
+    assert names["tier_tag_key"] == "fargate.microservice/tier"
+
+
+def test_the_longest_deployment_name_fits_aws_name_limits():
+    names = _naming.deployment_names("a" * 20)
+    assert len(names["load_balancer"]) <= 32 and len(names["target_group"]) <= 32  # ELBv2's limit
+    assert len(names["execution_role"]) <= 64  # IAM's limit
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"deployment": "Bad"}, "microservice_deployment 'Bad' is invalid"),
+    ({"deployment": "d", "nat_mode": "nat"}, "network_nat_mode 'nat' is unknown"),
+    ({"deployment": "d", "zone_count": 0}, "zone_count 0 is out of range"),
+    ({"deployment": "d", "zone_count": 27}, "zone_count 27 is out of range"),
+])
+def test_invalid_input_is_refused_in_one_sentence(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        _naming.deployment_names(**kwargs)
+
+
+def test_repositories_task_family_and_service_follow_the_role_variables():
+    names = _naming.deployment_names("d", repositories=["api"], task_family="fam", service_name="svc")
+    assert names["repositories"] == {"api": "d/api"}
+    assert names["task_family"] == "fam"
+    assert names["service"] == "svc"
+    assert names["autoscaling_resource_id"] == "service/d/svc"
+    assert names["autoscaling_policy"] == "d-svc-cpu"
+
+
+# The roles still type their names in their vars and defaults (issue 9 replaces them with the filter later);
+# until then each template must render exactly the contract's name.
+ROLE_TEMPLATES = [
+    ("network", "vars", "__network_vpc_name", "vpc"),
+    ("alb", "vars", "__alb_lb_name", "load_balancer"),
+    ("alb", "vars", "__alb_tg_name", "target_group"),
+    ("alb", "vars", "__alb_vpc_name", "vpc"),
+    ("alb", "vars", "__alb_sg_name", ("security_groups", "alb")),
+    ("alb", "vars", "__alb_owner_key", "ownership_tag_key"),
+    ("alb", "vars", "__alb_tier_key", "tier_tag_key"),
+    ("network", "vars", "__network_owner_key", "ownership_tag_key"),
+    ("network", "vars", "__network_tier_key", "tier_tag_key"),
+    ("ecs_cluster", "vars", "__ecs_cluster_name", "cluster"),
+    ("ecs_cluster", "vars", "__ecs_cluster_log_group", "log_group"),
+    ("ecs_cluster", "vars", "__ecs_cluster_role_name", "execution_role"),
+    ("task", "defaults", "task_family", "task_family"),
+    ("task", "defaults", "task_execution_role", "execution_role"),
+    ("task", "defaults", "task_log_group", "log_group"),
+    ("task", "vars", "__task_web_repository", ("repositories", "web")),
+    ("task", "vars", "__task_redis_repository", ("repositories", "redis")),
+    ("service", "defaults", "service_name", "service"),
+    ("service", "defaults", "service_task_family", "task_family"),
+    ("service", "vars", "__service_cluster", "cluster"),
+    ("service", "vars", "__service_sg_name", ("security_groups", "tasks")),
+    ("service", "vars", "__service_tg_name", "target_group"),
+    ("service", "vars", "__service_policy_name", "autoscaling_policy"),
+    ("service", "vars", "__service_resource_id", "autoscaling_resource_id"),
+    ("verify", "defaults", "verify_lb_name", "load_balancer"),
+    ("local_alb", "defaults", "local_alb_target_group_name", "target_group"),
+    ("local_runtime", "defaults", "local_runtime_cluster", "cluster"),
+    ("local_runtime", "defaults", "local_runtime_service", "service"),
+]
+
+
+@pytest.mark.parametrize("role, kind, variable, key", ROLE_TEMPLATES, ids=[f"{r}:{v}" for r, _, v, _ in ROLE_TEMPLATES])
+def test_role_templates_render_the_contract(role, kind, variable, key):
+    path = ROOT / "roles" / role / kind / "main.yml"
+    data = yaml.safe_load(path.read_text())
+    if variable not in data:
+        pytest.skip(f"{path} no longer defines {variable} (moved to the deployment_names filter)")
+    context = {"microservice_deployment": "hstat-x", "service_name": "web"}
+    for _ in range(3):  # internal vars refer to each other (__service_resource_id -> __service_cluster)
+        for name, value in data.items():
+            if isinstance(value, str) and not name.startswith("microservice_"):
+                try:
+                    context[name] = jinja2.Template(value).render(**context)
+                except jinja2.TemplateError:
+                    pass  # a template with Ansible's filters: not a name
+    expected = _naming.deployment_names("hstat-x")
+    for part in (key if isinstance(key, tuple) else (key,)):
+        expected = expected[part]
+    assert context[variable].strip() == expected
