@@ -288,8 +288,30 @@ def status_lines(doc):
     return lines
 
 
+def status_summary(doc):
+    """The short form of the document, printed at the end of a deploy: URL, revision, images, running / desired.
+
+    On the local target "running" counts the tasks whose containers really run (the engine), not the
+    emulator's service counters.
+    """
+    s = doc["service"]
+    head = f"Deployment {doc['deployment']} ({doc['target']} target): {doc['url'] or 'no URL yet (no load balancer)'}"
+    if not s["exists"]:
+        missing = f"; {len(doc['missing'])} resource(s) missing" if doc["missing"] else ""
+        return [head, f"  service {s['name']} in cluster {s['cluster']}: missing{missing} (make status shows what)"]
+    images = ", ".join(f"{k}:{v or '?'}" for k, v in sorted(s["image_tags"].items())) or "unknown"
+    if doc["target"] == "local":
+        running = sum(1 for t in doc["tasks"] if t.get("status") == "RUNNING")
+    else:
+        running = s["running"]
+    return [head,
+            f"  service {s['name']}: task definition {s['task_definition']} (revision {s['revision']}), images {images};"
+            f" running {running} / desired {s['desired']}, rollout {s['rollout_state']}"]
+
+
 class FilterModule:
     """Status report filters."""
 
     def filters(self):
-        return {"status_report": status_report, "status_lines": status_lines, "status_local_tasks": local_tasks}
+        return {"status_report": status_report, "status_lines": status_lines, "status_local_tasks": local_tasks,
+                "status_summary": status_summary}

@@ -150,3 +150,23 @@ def test_status_report_needs_deployment_info():
 def test_the_screen_shortens_arns(resource_id, short):
     from ansible_collections.fargate.microservice.plugins.filter.status import _short_id
     assert _short_id(resource_id) == short
+
+
+def test_the_short_form_counts_what_really_runs_locally():
+    # The emulator says 2 running; only one task's containers run here, and the short form says 1.
+    doc = F["status_report"](info(), {"rollout_state": "COMPLETED", "stopped_task_lines": []}, "local",
+                             "http://127.0.0.1:18401/home", {"available": True, "servers": []},
+                             task("aaa") + task("bbb", port=18411, running=False, exit_code=2), {"available": True})
+    assert F["status_summary"](doc) == [
+        "Deployment hstat (local target): http://127.0.0.1:18401/home",
+        "  service web: task definition web-redis-task:3 (revision 3), images redis:def, web:abc;"
+        " running 1 / desired 2, rollout COMPLETED"]
+
+
+def test_the_short_form_on_aws_and_on_a_stack_without_service():
+    doc = F["status_report"](info(), {"rollout_state": "IN_PROGRESS", "stopped_task_lines": []}, "aws", "http://lb/home")
+    assert F["status_summary"](doc)[1].endswith("running 2 / desired 2, rollout IN_PROGRESS")
+    empty = F["status_report"](info(missing=[("service", "web")], service=False), {}, "aws", "")
+    assert F["status_summary"](empty) == [
+        "Deployment hstat (aws target): no URL yet (no load balancer)",
+        "  service web in cluster hstat: missing; 1 resource(s) missing (make status shows what)"]
