@@ -136,3 +136,58 @@ def test_wanted_zones_are_checked():
     assert "network_availability_zones" in choice["error"]
     assert network_zone_choice(USW1, 2, ["usw1-az1", "usw1-az3"], None, ["us-west-1b", "us-west-1a"]) == {
         "zones": ["us-west-1b", "us-west-1a"], "error": ""}
+
+
+# ---- A NAT gateway or an endpoint that will never be available -----------------------------
+# moto never fails a NAT gateway or an endpoint, so AWS's answers are replayed: DescribeNatGateways
+# "NatGateway" (botocore's EC2 model: State pending|failed|available|deleting|deleted, FailureCode,
+# FailureMessage; the codes and messages are those the EC2 API reference lists for FailureCode /
+# FailureMessage), and DescribeVpcEndpoints "VpcEndpoint" (State, FailureReason, LastError), in the
+# snake_case of amazon.aws's *_info modules.
+from ansible_collections.fargate.microservice.plugins.filter.network import nat_gateway_failure  # noqa: E402
+from ansible_collections.fargate.microservice.plugins.filter.network import vpc_endpoint_failures  # noqa: E402
+from ansible_collections.fargate.microservice.plugins.filter.network import vpc_endpoints_settled  # noqa: E402
+
+
+@pytest.mark.parametrize("code,message", [
+    ("InsufficientFreeAddressesInSubnet", "Subnet has insufficient free addresses to create this NAT gateway"),
+    ("Gateway.NotAttached", "Network vpc-0123456789abcdef0 has no Internet gateway attached"),
+    ("Resource.AlreadyAssociated", "Elastic IP address eipalloc-0123456789abcdef0 is already associated"),
+    ("InvalidAllocationID.NotFound", "Elastic IP address eipalloc-0123456789abcdef0 could not be associated with this NAT gateway"),
+])
+def test_failed_nat_gateway_is_reported_with_aws_reason(code, message):
+    nat = {"nat_gateway_id": "nat-0123456789abcdef0", "state": "failed", "failure_code": code, "failure_message": message,
+           "subnet_id": "subnet-0123456789abcdef0", "vpc_id": "vpc-0123456789abcdef0", "nat_gateway_addresses": []}
+    sentence = nat_gateway_failure(nat, "haws-nat-a")
+    assert sentence.startswith("NAT gateway haws-nat-a nat-0123456789abcdef0 failed: ")
+    assert code in sentence and message in sentence
+
+
+@pytest.mark.parametrize("state,expected", [("pending", ""), ("available", ""), ("deleted", "is deleted"), ("deleting", "is deleting")])
+def test_nat_gateway_states(state, expected):
+    sentence = nat_gateway_failure({"nat_gateway_id": "nat-1", "state": state})
+    assert (expected in sentence) if expected else sentence == ""
+
+
+def _endpoint(state, **extra):
+    return dict({"vpc_endpoint_id": "vpce-0123456789abcdef0", "service_name": "com.amazonaws.us-east-1.ecr.dkr",
+                 "vpc_endpoint_type": "Interface", "state": state}, **extra)
+
+
+@pytest.mark.parametrize("states,settled", [
+    (["available", "available"], True), (["pending", "available"], False), (["pendingAcceptance"], False),
+    (["failed", "available"], True), (["Available", "Failed"], True), ([], True),
+])
+def test_endpoints_settle_when_none_is_pending(states, settled):
+    assert vpc_endpoints_settled([_endpoint(s) for s in states]) is settled
+
+
+def test_failed_endpoints_are_reported_with_aws_reason():
+    errors = vpc_endpoint_failures([
+        _endpoint("available"), _endpoint("pending"),
+        _endpoint("failed", failure_reason="The subnet subnet-0123 is in an Availability Zone the service does not support"),
+        _endpoint("rejected", vpc_endpoint_id="vpce-2", last_error={"code": "Rejected", "message": "Rejected by the service owner"}),
+    ])
+    assert len(errors) == 2
+    assert "is failed: The subnet subnet-0123" in errors[0]
+    assert errors[1].startswith("VPC endpoint vpce-2 (com.amazonaws.us-east-1.ecr.dkr) is rejected: Rejected by the service owner")
