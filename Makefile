@@ -19,7 +19,7 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
 .PHONY: help setup setup-host venv deploy teardown test test-lane-aws test-lane-containers lint unit sanity gotest \
-	integration integration-modules integration-aws integration-network molecule bench clean
+	integration integration-modules integration-aws integration-aws-target integration-network molecule bench clean
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
@@ -59,12 +59,12 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules
+	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules integration-aws-target
 
 test-lane-containers: setup
 	$(MAKE) --no-print-directory -k molecule integration-network
 
-integration: integration-modules integration-aws integration-network
+integration: integration-modules integration-aws integration-aws-target integration-network
 
 # ecs_task_definition, task and service against the emulator
 integration-modules: venv
@@ -73,6 +73,12 @@ integration-modules: venv
 # registry, ecs_cluster and alb against the emulator (their own port)
 integration-aws: venv
 	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb tests/integration/engines tests/integration/verify
+
+# the aws target against its own emulator (a free port) with moto's request recorder: who and where,
+# credentials, session token, service-linked roles, teardown without an engine, network_nat_mode none
+# endpoints and zones, the ALB's egress (about 4-7 min)
+integration-aws-target: venv
+	$(BIN)/python -m pytest -q tests/integration/aws_target
 
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv

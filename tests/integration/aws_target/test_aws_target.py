@@ -211,6 +211,9 @@ def test_check_mode_on_a_fresh_account_creates_nothing(emulator):
 
 
 def test_teardown_needs_no_engine_no_sources_and_keeps_the_service_linked_roles(emulator):
+    for service in ("ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com"):
+        if not slr(emulator, service):
+            _client(emulator, "iam").create_service_linked_role(AWSServiceName=service)
     record(emulator)
     run = playbook(emulator, "playbooks/teardown.yml", microservice_deployment="hawsdown",
                    image_build_docker_host="unix:///nonexistent/haws-docker.sock",
