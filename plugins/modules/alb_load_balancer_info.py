@@ -10,7 +10,7 @@ module: alb_load_balancer_info
 short_description: Find one Elastic Load Balancing v2 load balancer by name, with its tags
 version_added: 1.0.0
 description:
-  - Calls C(DescribeLoadBalancers) with the one name given and C(DescribeTags) for what it finds: two requests,
+  - Calls C(DescribeLoadBalancers) with the one name given and C(DescribeTags) for what it finds, two requests
     however many load balancers the region holds.
   - A name that does not exist (C(LoadBalancerNotFound)) gives an empty list.
   - Written because M(amazon.aws.elb_application_lb_info) 10.1.2 fails with C('NoneType' object is not iterable)
@@ -73,7 +73,7 @@ load_balancers:
       type: str
       sample: countweb-web-lb-1234567890.us-east-1.elb.amazonaws.com
     state:
-      description: State, such as C({"code": "active"}).
+      description: State, such as C(code=active).
       type: dict
     tags:
       description: Tags as a dict.

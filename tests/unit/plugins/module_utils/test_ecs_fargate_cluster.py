@@ -176,7 +176,8 @@ def test_other_invalid_parameter_errors_are_not_retried(stubbed_ecs, monkeypatch
     monkeypatch.setattr(ecsc.time, "sleep", slept.append)
     stub.add_response("describe_clusters", {"clusters": [], "failures": []})
     stub.add_client_error("create_cluster", service_error_code="InvalidParameterException",
-                          service_message="The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster.",
+                          service_message=("The specified capacity provider strategy cannot contain a capacity provider"
+                                           " that is not associated with the cluster."),
                           http_status_code=400)
     with pytest.raises(Exception, match="capacity provider strategy"):
         ecsc.ensure_present(ecs, params(), check_mode=False)
