@@ -18,13 +18,16 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 # Debian packages the local target and the tests need.
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
-.PHONY: help setup setup-host venv deploy teardown test test-lane-aws test-lane-containers lint unit sanity gotest \
-	integration integration-modules integration-aws integration-aws-target integration-network molecule bench clean
+.PHONY: help setup setup-host venv deploy teardown cost changelog test test-lane-aws test-lane-containers lint unit sanity gotest \
+	integration integration-modules integration-aws integration-aws-target integration-network integration-logs integration-cost integration-build \
+	integration-ee integration-awx ee-context molecule bench clean logs
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
 	@echo "make test      set up and run every test"
 	@echo "make teardown  remove everything the deployment owns (and stop the local emulator)"
+	@echo "make logs      the tasks' web and Redis log lines (LINES=50 SINCE=10m FILTER=error TASK=<id> FOLLOW=30)"
+	@echo "make cost      what the current variables would cost on AWS, per NAT mode (no AWS call)"
 	@echo "make bench     run the benchmarks under benchmarks/"
 
 setup: setup-host venv
@@ -46,6 +49,21 @@ deploy: setup
 teardown: setup
 	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/teardown.yml $(ANSIBLE_ARGS)
 
+# The last LINES lines per container of every task (or TASK), or those since SINCE (10m, 2h or an
+# ISO time), matching FILTER, then FOLLOW seconds of new ones. Only the variables given on make's
+# command line are passed (a LINES exported by the shell for the terminal's height is not).
+LOGS_VARS := $(foreach v,LINES SINCE FILTER TASK FOLLOW,$(if $(filter command line,$(origin $(v))),$(v)))
+logs: venv
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/logs.yml -e "$$($(PY) scripts/logs-extra-vars.py $(LOGS_VARS))" $(ANSIBLE_ARGS)
+
+# What the current variables would cost on AWS; pure computation (no AWS call, no credentials).
+cost: venv
+	$(BIN)/ansible-playbook -i $(INVENTORY) playbooks/cost.yml $(ANSIBLE_ARGS)
+
+# CHANGELOG.rst from changelogs/fragments (the fragments are kept).
+changelog: venv
+	bash scripts/changelog.sh
+
 # Every test. The quick ones first, then two lanes side by side: one of AWS-only tests (each
 # on an emulator of its own), one with the container tests (molecule runs its scenarios, which
 # share one Podman storage, one after another) and the network test. The lanes share make's two
@@ -59,7 +77,7 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules integration-aws-target
+	$(MAKE) --no-print-directory -k sanity integration-awx integration-cost integration-build integration-aws integration-modules integration-logs integration-ee integration-aws-target
 
 test-lane-containers: setup
 	$(MAKE) --no-print-directory -k molecule integration-network
@@ -72,7 +90,34 @@ integration-modules: venv
 
 # registry, ecs_cluster and alb against the emulator (their own port)
 integration-aws: venv
-	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb tests/integration/engines tests/integration/verify
+	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb tests/integration/engines tests/integration/verify tests/integration/preflight
+
+# logs.yml on the aws target: CloudWatch Logs streams of two tasks on an emulator of its own (free port)
+integration-logs: venv
+	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-$$($(PY) -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')} \
+		$(BIN)/python -m pytest -q tests/integration/logs
+
+# cost.yml for real with no credentials (hand-worked totals, bad input) and site.yml's short form
+integration-cost: venv
+	bash tests/integration/cost/run.sh
+
+# the built collection installed offline: ansible-doc of every module, filter and role, every
+# playbook's --syntax-check and a cost.yml run from the installed copy, CHANGELOG.rst up to date
+integration-build: venv
+	bash tests/integration/build/run.sh
+
+# The execution environment: `ansible-builder create` and its context checked (a few seconds)
+integration-ee: venv
+	$(BIN)/python -m pytest -q tests/integration/ee
+
+# Job templates run as AWX runs them: ansible-runner private data dirs against the emulator (its own port)
+integration-awx: venv
+	IT_AWX_EMULATOR_PORT=$${IT_AWX_EMULATOR_PORT:-5451} $(BIN)/python -m pytest -q tests/integration/awx
+
+# The execution environment's build context in .cache/ee/context (then: podman build -t IMAGE .cache/ee/context)
+ee-context: venv
+	$(BIN)/ansible-galaxy collection build --force --output-path .cache/ee .
+	$(BIN)/ansible-builder create -f execution-environment.yml -c .cache/ee/context
 
 # the aws target against its own emulator (a free port) with moto's request recorder: who and where,
 # credentials, session token, service-linked roles, teardown without an engine, network_nat_mode none

@@ -16,8 +16,10 @@ mkdir -p "$(dirname "$cache")"
 cp scripts/ansible_test_get_pip.py "$cache"
 
 # Outside this git checkout: ansible-test lists a collection's files with git when it can.
-dest=${TMPDIR:-/tmp}/fargate-microservice-sanity/ansible_collections/fargate/microservice
-rm -rf "$dest"
+# A directory of this run's own, so that two runs at once (two checkouts) never share one.
+work=$(mktemp -d "${TMPDIR:-/tmp}/fargate-microservice-sanity.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+dest=$work/ansible_collections/fargate/microservice
 mkdir -p "$dest"
 git ls-files -co --exclude-standard | grep -v '^collections/ansible_collections' \
   | while read -r f; do [ -e "$f" ] && printf '%s\n' "$f"; done \

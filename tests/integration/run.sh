@@ -5,7 +5,7 @@
 # MOTO_ECS_SERVICE_RUNNING=2 makes the emulator report 2 running tasks per service (it runs none),
 # so a 2-task deployment reaches rolloutState COMPLETED and a larger one stays IN_PROGRESS.
 #
-# Usage: tests/integration/run.sh [name ...]     (default: task_definition task service)
+# Usage: tests/integration/run.sh [name ...]     (default: task_definition task service cloud_map)
 #   <name>/test.yml        playbook with assertions
 #   <name>/converge.yml    if present: run twice after test.yml's fixture, then with --check --diff;
 #                          the second and the check runs must report changed=0
@@ -27,7 +27,7 @@ ap() { "$venv/bin/ansible-playbook" -i inventory/local -e "emulator_port=$port" 
 changed_of() { grep -E '^localhost +:' "$1" | sed -E 's/.*changed=([0-9]+).*/\1/' | tail -n 1; }
 
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(task_definition task service)
+[ ${#names[@]} -gt 0 ] || names=(task_definition task service cloud_map)
 for name in "${names[@]}"; do
   echo "=== integration: $name (emulator port $port)"
   ap "tests/integration/$name/test.yml"
