@@ -19,8 +19,8 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
 .PHONY: help setup setup-host venv deploy teardown status rollback cost changelog test test-lane-aws test-lane-containers lint \
-	unit sanity gotest integration integration-modules integration-aws integration-network integration-logs integration-cost \
-	integration-build integration-ee integration-awx integration-status ee-context molecule bench clean logs
+	unit sanity gotest integration integration-modules integration-aws integration-aws-target integration-network integration-logs \
+	integration-cost integration-build integration-ee integration-awx integration-status ee-context molecule bench clean logs
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
@@ -88,12 +88,12 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-awx integration-modules integration-status integration-cost integration-build integration-aws integration-logs integration-ee
+	$(MAKE) --no-print-directory -k sanity integration-awx integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee
 
 test-lane-containers: setup
 	$(MAKE) --no-print-directory -k molecule integration-network
 
-integration: integration-modules integration-aws integration-network
+integration: integration-modules integration-aws integration-aws-target integration-network
 
 # ecs_task_definition, task, service and rollback (playbooks/rollback.yml) against the emulator
 integration-modules: venv
@@ -133,6 +133,12 @@ ee-context: venv
 # status (text and JSON) on a full, a partial and an empty stack, read-only (its own emulator port)
 integration-status: venv
 	IT_EMULATOR_PORT=$${IT_STATUS_EMULATOR_PORT:-5198} $(BIN)/python -m pytest -q tests/integration/status
+
+# the aws target against its own emulator (a free port) with moto's request recorder: who and where,
+# credentials, session token, service-linked roles, teardown without an engine, network_nat_mode none
+# endpoints and zones, the ALB's egress (about 4-7 min)
+integration-aws-target: venv
+	$(BIN)/python -m pytest -q tests/integration/aws_target
 
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv

@@ -99,8 +99,8 @@ def main() -> None:
             req_ratio = w["requests"] / b["requests"] if b["requests"] else float("nan")
             print(f"{w['label']:<18} {b['wall']:>11.1f} {w['wall']:>7.1f} {wall_ratio:>6.2f}   "
                   f"{b['requests']:>13} {w['requests']:>5} {req_ratio:>6.2f}")
-        print("\nrecaps (baseline | work): " + "; ".join(f"{b['label']}: {short(b['recap'])} | {short(w['recap'])}"
-                                                       for b, w in zip(rows["baseline"], rows["work"])))
+        recaps = [f"{b['label']}: {short(b['recap'])} | {short(w['recap'])}" for b, w in zip(rows["baseline"], rows["work"])]
+        print("\nrecaps (baseline | work): " + "; ".join(recaps))
     for r in rows["work"]:
         top = ", ".join(f"{op} {n}" for op, n in r["ops"].most_common(8))
         print(f"\n{r['label']} (work tree): most frequent operations: {top}")

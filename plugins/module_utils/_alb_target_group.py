@@ -53,7 +53,7 @@ def normalize_matcher(codes):
 def read_target_group(client, name):
     """Return the target group as a flat dict in module option names, or ``None`` when missing."""
     try:
-        groups = client.describe_target_groups(Names=[name])["TargetGroups"]
+        groups = client.describe_target_groups(aws_retry=True, Names=[name])["TargetGroups"]
     except Exception as err:  # botocore.exceptions.ClientError; kept generic for unit tests
         if _error_code(err) == "TargetGroupNotFound":
             return None
@@ -62,8 +62,8 @@ def read_target_group(client, name):
         return None
     group = groups[0]
     arn = group["TargetGroupArn"]
-    tags = client.describe_tags(ResourceArns=[arn])["TagDescriptions"]
-    attributes = client.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]
+    tags = client.describe_tags(aws_retry=True, ResourceArns=[arn])["TagDescriptions"]
+    attributes = client.describe_target_group_attributes(aws_retry=True, TargetGroupArn=arn)["Attributes"]
     attributes = {a["Key"]: a["Value"] for a in attributes}
     state = {
         "target_group_name": group["TargetGroupName"],
@@ -154,9 +154,10 @@ def ensure_present(client, params, check_mode):
                 create_args[field] = desired[option]
         if desired["tags"]:
             create_args["Tags"] = ansible_dict_to_boto3_tag_list(desired["tags"])
-        arn = client.create_target_group(**create_args)["TargetGroups"][0]["TargetGroupArn"]
+        arn = client.create_target_group(aws_retry=True, **create_args)["TargetGroups"][0]["TargetGroupArn"]
         if desired["deregistration_delay"] is not None:
             client.modify_target_group_attributes(
+                aws_retry=True,
                 TargetGroupArn=arn,
                 Attributes=[{"Key": DEREGISTRATION_KEY, "Value": str(desired["deregistration_delay"])}],
             )
@@ -175,15 +176,16 @@ def ensure_present(client, params, check_mode):
         return result
     arn = current["target_group_arn"]
     if health:
-        client.modify_target_group(TargetGroupArn=arn, **health)
+        client.modify_target_group(aws_retry=True, TargetGroupArn=arn, **health)
     if attributes:
         client.modify_target_group_attributes(
+            aws_retry=True,
             TargetGroupArn=arn, Attributes=[{"Key": k, "Value": v} for k, v in attributes.items()]
         )
     if to_remove:
-        client.remove_tags(ResourceArns=[arn], TagKeys=to_remove)
+        client.remove_tags(aws_retry=True, ResourceArns=[arn], TagKeys=to_remove)
     if to_set:
-        client.add_tags(ResourceArns=[arn], Tags=ansible_dict_to_boto3_tag_list(to_set))
+        client.add_tags(aws_retry=True, ResourceArns=[arn], Tags=ansible_dict_to_boto3_tag_list(to_set))
     result["target_group"] = read_target_group(client, name)
     return result
 
@@ -198,5 +200,5 @@ def ensure_absent(client, params, check_mode):
         return {"changed": False, "skipped_unowned": True, "target_group": current,
                 "diff": {"before": _diff_view(current), "after": _diff_view(current)}}
     if not check_mode:
-        client.delete_target_group(TargetGroupArn=current["target_group_arn"])
+        client.delete_target_group(aws_retry=True, TargetGroupArn=current["target_group_arn"])
     return {"changed": True, "target_group": current, "diff": {"before": _diff_view(current), "after": {}}}

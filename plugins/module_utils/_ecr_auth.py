@@ -53,7 +53,7 @@ def _iso(value):
 def get_authorizations(client, registry_ids=None):
     """Return one dict per registry: registry, proxy_endpoint, username, password, expires_at."""
     kwargs = {"registryIds": list(registry_ids)} if registry_ids else {}
-    data = client.get_authorization_token(**kwargs).get("authorizationData", [])
+    data = client.get_authorization_token(aws_retry=True, **kwargs).get("authorizationData", [])
     result = []
     for item in data:
         username, password = decode_token(item["authorizationToken"])

@@ -58,7 +58,7 @@ def read_repository(client, name, registry_id=None):
     if registry_id:
         kwargs["registryId"] = registry_id
     try:
-        repos = client.describe_repositories(**kwargs)["repositories"]
+        repos = client.describe_repositories(aws_retry=True, **kwargs)["repositories"]
     except Exception as err:  # botocore ClientError
         if _error_code(err) == "RepositoryNotFoundException":
             return None
@@ -72,7 +72,7 @@ def find_image(client, repository, tag, registry_id=None):
     if registry_id:
         kwargs["registryId"] = registry_id
     try:
-        details = client.describe_images(**kwargs).get("imageDetails", [])
+        details = client.describe_images(aws_retry=True, **kwargs).get("imageDetails", [])
     except Exception as err:
         if _error_code(err) == "ImageNotFoundException":
             return None
@@ -151,7 +151,7 @@ def ensure_image(client, params, check_mode):
             }
             if registry_id:
                 kwargs["registryId"] = registry_id
-            client.put_image(**kwargs)
+            client.put_image(aws_retry=True, **kwargs)
             after = image_result(repo, tag, find_image(client, name, tag, registry_id))
         result["image"] = after
         result["diff"] = {

@@ -48,7 +48,7 @@ def _error_code(err):
 def read_repository(client, name):
     """Return the repository's state as a flat dict, or ``None`` when it does not exist."""
     try:
-        repos = client.describe_repositories(repositoryNames=[name])["repositories"]
+        repos = client.describe_repositories(aws_retry=True, repositoryNames=[name])["repositories"]
     except Exception as err:  # botocore.exceptions.ClientError; kept generic for unit tests
         if _error_code(err) == "RepositoryNotFoundException":
             return None
@@ -56,9 +56,9 @@ def read_repository(client, name):
     if not repos:
         return None
     repo = repos[0]
-    tags = client.list_tags_for_resource(resourceArn=repo["repositoryArn"]).get("tags", [])
+    tags = client.list_tags_for_resource(aws_retry=True, resourceArn=repo["repositoryArn"]).get("tags", [])
     try:
-        text = client.get_lifecycle_policy(repositoryName=name)["lifecyclePolicyText"]
+        text = client.get_lifecycle_policy(aws_retry=True, repositoryName=name)["lifecyclePolicyText"]
         lifecycle = json.loads(text)
     except Exception as err:
         if _error_code(err) != "LifecyclePolicyNotFoundException":
@@ -145,9 +145,9 @@ def ensure_present(client, params, check_mode):
         }
         if desired["tags"]:
             create_args["tags"] = ansible_dict_to_boto3_tag_list(desired["tags"])
-        client.create_repository(**create_args)
+        client.create_repository(aws_retry=True, **create_args)
         if desired["lifecycle_policy"] is not None:
-            client.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=json.dumps(desired["lifecycle_policy"]))
+            client.put_lifecycle_policy(aws_retry=True, repositoryName=name, lifecyclePolicyText=json.dumps(desired["lifecycle_policy"]))
         result["repository"] = read_repository(client, name)
         return result
 
@@ -161,17 +161,18 @@ def ensure_present(client, params, check_mode):
         result["repository"] = after
         return result
     if "image_tag_mutability" in actions:
-        client.put_image_tag_mutability(repositoryName=name, imageTagMutability=actions["image_tag_mutability"])
+        client.put_image_tag_mutability(aws_retry=True, repositoryName=name, imageTagMutability=actions["image_tag_mutability"])
     if "scan_on_push" in actions:
         client.put_image_scanning_configuration(
+            aws_retry=True,
             repositoryName=name, imageScanningConfiguration={"scanOnPush": actions["scan_on_push"]}
         )
     if "lifecycle_policy" in actions:
-        client.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=json.dumps(actions["lifecycle_policy"]))
+        client.put_lifecycle_policy(aws_retry=True, repositoryName=name, lifecyclePolicyText=json.dumps(actions["lifecycle_policy"]))
     if "tags_to_remove" in actions:
-        client.untag_resource(resourceArn=current["repository_arn"], tagKeys=actions["tags_to_remove"])
+        client.untag_resource(aws_retry=True, resourceArn=current["repository_arn"], tagKeys=actions["tags_to_remove"])
     if "tags_to_set" in actions:
-        client.tag_resource(resourceArn=current["repository_arn"], tags=ansible_dict_to_boto3_tag_list(actions["tags_to_set"]))
+        client.tag_resource(aws_retry=True, resourceArn=current["repository_arn"], tags=ansible_dict_to_boto3_tag_list(actions["tags_to_set"]))
     result["repository"] = read_repository(client, name)
     return result
 
@@ -191,5 +192,5 @@ def ensure_absent(client, params, check_mode):
             "diff": {"before": _diff_view(current), "after": _diff_view(current)},
         }
     if not check_mode:
-        client.delete_repository(repositoryName=name, force=params.get("force_delete", False))
+        client.delete_repository(aws_retry=True, repositoryName=name, force=params.get("force_delete", False))
     return {"changed": True, "repository": current, "diff": {"before": _diff_view(current), "after": {}}}

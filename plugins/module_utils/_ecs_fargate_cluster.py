@@ -12,6 +12,9 @@ raise ``KeyError`` on its second run.
 
 from __future__ import annotations
 
+import random
+import time
+
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
@@ -67,7 +70,7 @@ def _settings_dict(settings):
 
 def read_cluster(client, name):
     """Return the ACTIVE cluster as a flat dict, or ``None`` when it is missing or INACTIVE (deleted)."""
-    response = client.describe_clusters(clusters=[name], include=["SETTINGS", "TAGS"])
+    response = client.describe_clusters(aws_retry=True, clusters=[name], include=["SETTINGS", "TAGS"])
     for cluster in response.get("clusters", []):
         if cluster.get("clusterName") == name and cluster.get("status") != "INACTIVE":
             return {
@@ -128,6 +131,36 @@ def _diff_view(state):
     return {k: state.get(k) for k in keys}
 
 
+# CreateCluster with capacity providers needs ECS's service-linked role (AWSServiceRoleForECS). On a
+# fresh account that role is created on first use (or just before, by the account role), and IAM is
+# eventually consistent, so ECS may answer for a while: InvalidParameterException "Unable to assume
+# the service linked role. Please verify that the ECS service linked role exists."
+SLR_NOT_READY_CODE = "InvalidParameterException"
+SLR_NOT_READY_TEXT = "Unable to assume the service linked role"
+SLR_RETRY_ATTEMPTS = 8
+SLR_RETRY_DELAY = 2
+SLR_RETRY_MAX_DELAY = 30
+
+
+def _is_slr_not_ready(err):
+    error = (getattr(err, "response", None) or {}).get("Error", {})
+    return error.get("Code") == SLR_NOT_READY_CODE and SLR_NOT_READY_TEXT.lower() in str(error.get("Message", "")).lower()
+
+
+def call_until_service_linked_role_usable(call, sleep=None, attempts=SLR_RETRY_ATTEMPTS,
+                                          delay=SLR_RETRY_DELAY, max_delay=SLR_RETRY_MAX_DELAY):
+    """Run ``call``; retry with jittered exponential backoff ("full jitter") while ECS cannot assume
+    its service-linked role yet. Any other error, or the last attempt's, is raised as is."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except Exception as err:  # botocore.exceptions.ClientError; kept generic for unit tests
+            if not _is_slr_not_ready(err) or attempt == attempts - 1:
+                raise
+            (sleep or time.sleep)(random.uniform(0, min(max_delay, delay * 2 ** attempt)))
+    return None  # not reached
+
+
 def ensure_present(client, params, check_mode):
     name = params["name"]
     ownership = params.get("ownership_tags") or {}
@@ -149,7 +182,7 @@ def ensure_present(client, params, check_mode):
             create_args["settings"] = [{"name": "containerInsights", "value": desired["container_insights"]}]
         if desired["tags"]:
             create_args["tags"] = [{"key": k, "value": v} for k, v in sorted(desired["tags"].items())]
-        client.create_cluster(**create_args)
+        call_until_service_linked_role_usable(lambda: client.create_cluster(aws_retry=True, **create_args))
         result["cluster"] = read_cluster(client, name)
         return result
 
@@ -162,18 +195,20 @@ def ensure_present(client, params, check_mode):
         result["cluster"] = after
         return result
     if "capacity_providers" in actions:
-        client.put_cluster_capacity_providers(
+        call_until_service_linked_role_usable(lambda: client.put_cluster_capacity_providers(
+            aws_retry=True,
             cluster=name,
             capacityProviders=desired["capacity_providers"],
             defaultCapacityProviderStrategy=strategy_to_api(desired["capacity_provider_strategy"]),
-        )
+        ))
     if "container_insights" in actions:
         # UpdateCluster takes the same settings as UpdateClusterSettings, and moto implements only the former.
-        client.update_cluster(cluster=name, settings=[{"name": "containerInsights", "value": actions["container_insights"]}])
+        client.update_cluster(aws_retry=True, cluster=name, settings=[{"name": "containerInsights", "value": actions["container_insights"]}])
     if "tags_to_remove" in actions:
-        client.untag_resource(resourceArn=current["cluster_arn"], tagKeys=actions["tags_to_remove"])
+        client.untag_resource(aws_retry=True, resourceArn=current["cluster_arn"], tagKeys=actions["tags_to_remove"])
     if "tags_to_set" in actions:
         client.tag_resource(
+            aws_retry=True,
             resourceArn=current["cluster_arn"],
             tags=[{"key": k, "value": v} for k, v in sorted(actions["tags_to_set"].items())],
         )
@@ -191,5 +226,5 @@ def ensure_absent(client, params, check_mode):
         return {"changed": False, "skipped_unowned": True, "cluster": current,
                 "diff": {"before": _diff_view(current), "after": _diff_view(current)}}
     if not check_mode:
-        client.delete_cluster(cluster=name)
+        client.delete_cluster(aws_retry=True, cluster=name)
     return {"changed": True, "cluster": current, "diff": {"before": _diff_view(current), "after": {}}}

@@ -191,6 +191,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils._alb_target_group import ImmutableChangeError
 from ansible_collections.fargate.microservice.plugins.module_utils._alb_target_group import UnownedResourceError
@@ -224,7 +225,7 @@ def main():
         supports_check_mode=True,
         required_if=[("state", "present", ["port", "vpc_id"])],
     )
-    client = module.client("elbv2")
+    client = module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff())
     try:
         if module.params["state"] == "present":
             result = ensure_present(client, module.params, module.check_mode)

@@ -90,6 +90,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_auth import TokenError
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_auth import get_authorizations
@@ -98,7 +99,7 @@ from ansible_collections.fargate.microservice.plugins.module_utils._ecr_auth imp
 def main():
     argument_spec = dict(registry_ids=dict(type="list", elements="str"))
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ecr")
+    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
     try:
         authorizations = get_authorizations(client, module.params["registry_ids"])
     except TokenError as err:

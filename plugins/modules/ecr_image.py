@@ -123,6 +123,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_image import ImageTagConflict
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_image import ensure_image
@@ -137,7 +138,7 @@ def main():
         registry_id=dict(type="str"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ecr")
+    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
     name, tag = module.params["repository_name"], module.params["image_tag"]
     try:
         result = ensure_image(client, module.params, module.check_mode)

@@ -162,6 +162,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_repository import UnownedResourceError
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_repository import ensure_absent
@@ -183,7 +184,7 @@ def main():
         force_delete=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ecr")
+    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
     try:
         if module.params["state"] == "present":
             result = ensure_present(client, module.params, module.check_mode)

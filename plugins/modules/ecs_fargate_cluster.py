@@ -154,6 +154,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import UnownedResourceError
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import ensure_absent
@@ -189,7 +190,7 @@ def main():
         )
         if error:
             module.fail_json(msg=error[0].upper() + error[1:])
-    client = module.client("ecs")
+    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
     try:
         if module.params["state"] == "present":
             result = ensure_present(client, module.params, module.check_mode)

@@ -54,3 +54,140 @@ def test_bad_plans_are_reported(vpc, public, private, ingress, expected):
 def test_every_problem_is_listed():
     errors = cidr_topology_errors("10.1.0.0/16", ["10.2.0.0/24", "10.1.1.0/24"], ["10.1.1.0/24", "bad"])
     assert len(errors) == 3, errors
+
+
+# ---- Endpoint services and zones from AWS's answers ---------------------------------------
+# DescribeVpcEndpointServices documents as amazon.aws.ec2_vpc_endpoint_service_info returns them:
+# botocore's model (botocore/data/ec2/2016-11-15/service-2.json "ServiceDetail": ServiceName,
+# ServiceType[].ServiceType Interface|Gateway|GatewayLoadBalancer, AvailabilityZones, Owner), in
+# snake_case. The China names follow AWS's documentation of endpoint services in the China
+# Regions (ECR's are cn.com.amazonaws.<region>.ecr.api/.ecr.dkr; logs and S3 keep com.amazonaws.).
+from ansible_collections.fargate.microservice.plugins.filter.network import network_zone_choice  # noqa: E402
+from ansible_collections.fargate.microservice.plugins.filter.network import vpc_endpoint_service_plan  # noqa: E402
+
+
+def _svc(name, kind, zones, owner="amazon"):
+    return {"service_name": name, "service_type": [{"service_type": kind}], "availability_zones": zones, "owner": owner}
+
+
+def _details(region, prefix="com.amazonaws.", ecr_prefix=None, ecr_zones=None):
+    zones = [f"{region}a", f"{region}b", f"{region}c"]
+    ecr = ecr_prefix or prefix
+    return [
+        _svc(f"{ecr}{region}.ecr.api", "Interface", ecr_zones or zones),
+        _svc(f"{ecr}{region}.ecr.dkr", "Interface", ecr_zones or zones),
+        _svc(f"{prefix}{region}.logs", "Interface", zones),
+        _svc(f"{prefix}{region}.s3", "Interface", zones),
+        _svc(f"{prefix}{region}.s3", "Gateway", zones),
+        _svc(f"{prefix}{region}.s3express", "Gateway", zones),
+        _svc(f"com.example.vpce.{region}.logs", "Interface", zones, owner="123456789012"),
+    ]
+
+
+@pytest.mark.parametrize("region,prefix,ecr_prefix", [
+    ("us-east-1", "com.amazonaws.", None),
+    ("us-gov-west-1", "com.amazonaws.", None),
+    ("cn-north-1", "com.amazonaws.", "cn.com.amazonaws."),
+])
+def test_endpoint_services_are_taken_from_the_region(region, prefix, ecr_prefix):
+    plan = vpc_endpoint_service_plan(_details(region, prefix, ecr_prefix), region, ["ecr.api", "ecr.dkr", "logs"])
+    assert [(p["short"], p["type"], p["service"]) for p in plan] == [
+        ("ecr.api", "Interface", f"{ecr_prefix or prefix}{region}.ecr.api"),
+        ("ecr.dkr", "Interface", f"{ecr_prefix or prefix}{region}.ecr.dkr"),
+        ("logs", "Interface", f"{prefix}{region}.logs"),
+        ("s3", "Gateway", f"{prefix}{region}.s3"),
+    ]
+
+
+def test_a_service_the_region_lacks_has_no_name():
+    details = [d for d in _details("us-east-1") if not d["service_name"].endswith(".ecr.dkr")]
+    plan = vpc_endpoint_service_plan(details, "us-east-1", ["ecr.api", "ecr.dkr"])
+    assert [p["service"] for p in plan] == ["com.amazonaws.us-east-1.ecr.api", "", "com.amazonaws.us-east-1.s3"]
+
+
+# aws_az_info's zones; the Fargate zone ids are those AWS documents for us-west-1
+# (Amazon ECS developer guide, "Supported Regions for Amazon ECS on AWS Fargate": usw1-az1 & usw1-az3 only).
+USW1 = [{"zone_name": "us-west-1a", "zone_id": "usw1-az3"}, {"zone_name": "us-west-1b", "zone_id": "usw1-az1"},
+        {"zone_name": "us-west-1c", "zone_id": "usw1-az2"}]
+
+
+@pytest.mark.parametrize("fargate,plan_zones,expected,error", [
+    ([], None, ["us-west-1a", "us-west-1b"], ""),
+    (["usw1-az1", "usw1-az3"], None, ["us-west-1a", "us-west-1b"], ""),
+    (["usw1-az2", "usw1-az1"], None, ["us-west-1b", "us-west-1c"], ""),
+    ([], ["us-west-1b", "us-west-1c"], ["us-west-1b", "us-west-1c"], ""),
+    (["usw1-az1", "usw1-az3"], ["us-west-1b", "us-west-1c"], ["us-west-1b"], "has 1 zone(s)"),
+])
+def test_zones_where_fargate_runs_and_endpoints_are_offered(fargate, plan_zones, expected, error):
+    plan = None
+    if plan_zones is not None:
+        plan = [{"short": "ecr.api", "type": "Interface", "service": "com.amazonaws.us-west-1.ecr.api", "zones": plan_zones},
+                {"short": "s3", "type": "Gateway", "service": "com.amazonaws.us-west-1.s3", "zones": []}]
+    choice = network_zone_choice(USW1, 2, fargate, plan)
+    assert choice["zones"] == expected
+    assert (error in choice["error"]) if error else choice["error"] == ""
+    if error:
+        assert "microservice_aws_region" in choice["error"] and "network_nat_mode single" in choice["error"]
+
+
+def test_wanted_zones_are_checked():
+    choice = network_zone_choice(USW1, 2, ["usw1-az1", "usw1-az3"], None, ["us-west-1a", "us-west-1c"])
+    assert "us-west-1c (Fargate does not run in usw1-az2)" in choice["error"]
+    assert "network_availability_zones" in choice["error"]
+    assert network_zone_choice(USW1, 2, ["usw1-az1", "usw1-az3"], None, ["us-west-1b", "us-west-1a"]) == {
+        "zones": ["us-west-1b", "us-west-1a"], "error": ""}
+
+
+# ---- A NAT gateway or an endpoint that will never be available -----------------------------
+# moto never fails a NAT gateway or an endpoint, so AWS's answers are replayed: DescribeNatGateways
+# "NatGateway" (botocore's EC2 model: State pending|failed|available|deleting|deleted, FailureCode,
+# FailureMessage; the codes and messages are those the EC2 API reference lists for FailureCode /
+# FailureMessage), and DescribeVpcEndpoints "VpcEndpoint" (State, FailureReason, LastError), in the
+# snake_case of amazon.aws's *_info modules.
+from ansible_collections.fargate.microservice.plugins.filter.network import nat_gateway_failure  # noqa: E402
+from ansible_collections.fargate.microservice.plugins.filter.network import vpc_endpoint_failures  # noqa: E402
+from ansible_collections.fargate.microservice.plugins.filter.network import vpc_endpoints_settled  # noqa: E402
+
+
+@pytest.mark.parametrize("code,message", [
+    ("InsufficientFreeAddressesInSubnet", "Subnet has insufficient free addresses to create this NAT gateway"),
+    ("Gateway.NotAttached", "Network vpc-0123456789abcdef0 has no Internet gateway attached"),
+    ("Resource.AlreadyAssociated", "Elastic IP address eipalloc-0123456789abcdef0 is already associated"),
+    ("InvalidAllocationID.NotFound", "Elastic IP address eipalloc-0123456789abcdef0 could not be associated with this NAT gateway"),
+])
+def test_failed_nat_gateway_is_reported_with_aws_reason(code, message):
+    nat = {"nat_gateway_id": "nat-0123456789abcdef0", "state": "failed", "failure_code": code, "failure_message": message,
+           "subnet_id": "subnet-0123456789abcdef0", "vpc_id": "vpc-0123456789abcdef0", "nat_gateway_addresses": []}
+    sentence = nat_gateway_failure(nat, "haws-nat-a")
+    assert sentence.startswith("NAT gateway haws-nat-a nat-0123456789abcdef0 failed: ")
+    assert code in sentence and message in sentence
+
+
+@pytest.mark.parametrize("state,expected", [("pending", ""), ("available", ""), ("deleted", "is deleted"), ("deleting", "is deleting")])
+def test_nat_gateway_states(state, expected):
+    sentence = nat_gateway_failure({"nat_gateway_id": "nat-1", "state": state})
+    assert (expected in sentence) if expected else sentence == ""
+
+
+def _endpoint(state, **extra):
+    return dict({"vpc_endpoint_id": "vpce-0123456789abcdef0", "service_name": "com.amazonaws.us-east-1.ecr.dkr",
+                 "vpc_endpoint_type": "Interface", "state": state}, **extra)
+
+
+@pytest.mark.parametrize("states,settled", [
+    (["available", "available"], True), (["pending", "available"], False), (["pendingAcceptance"], False),
+    (["failed", "available"], True), (["Available", "Failed"], True), ([], True),
+])
+def test_endpoints_settle_when_none_is_pending(states, settled):
+    assert vpc_endpoints_settled([_endpoint(s) for s in states]) is settled
+
+
+def test_failed_endpoints_are_reported_with_aws_reason():
+    errors = vpc_endpoint_failures([
+        _endpoint("available"), _endpoint("pending"),
+        _endpoint("failed", failure_reason="The subnet subnet-0123 is in an Availability Zone the service does not support"),
+        _endpoint("rejected", vpc_endpoint_id="vpce-2", last_error={"code": "Rejected", "message": "Rejected by the service owner"}),
+    ])
+    assert len(errors) == 2
+    assert "is failed: The subnet subnet-0123" in errors[0]
+    assert errors[1].startswith("VPC endpoint vpce-2 (com.amazonaws.us-east-1.ecr.dkr) is rejected: Rejected by the service owner")

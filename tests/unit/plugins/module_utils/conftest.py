@@ -3,7 +3,8 @@
 """A real moto server (the AWS emulator) for the module_utils tests that talk to AWS APIs.
 
 `moto_endpoint` starts one per test module on a free loopback port; `moto_client(service)`
-resets its state and returns a boto3 client for it. Skipped, saying why, when moto is missing.
+resets its state and returns a boto3 client for it, wrapped as our modules' clients are
+(amazon.aws's RetryingBotoClientWrapper). Skipped, saying why, when moto is missing.
 """
 
 from __future__ import annotations
@@ -53,8 +54,14 @@ def moto_client(moto_endpoint):
     boto3 = pytest.importorskip("boto3", reason="boto3 is not installed: run `make venv`")
     urllib.request.urlopen(urllib.request.Request(moto_endpoint + "/moto-api/reset", method="POST"), timeout=10)
 
+    retries = pytest.importorskip("ansible_collections.amazon.aws.plugins.module_utils.retries",
+                                  reason="amazon.aws is not installed: run `make venv`")
+
     def make(service):
-        return boto3.client(service, region_name="us-east-1", endpoint_url=moto_endpoint,
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        client = boto3.client(service, region_name="us-east-1", endpoint_url=moto_endpoint,
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        # As AnsibleAWSModule.client(..., retry_decorator=AWSRetry.jittered_backoff()) wraps it:
+        # calls with aws_retry=True are retried, every other call goes through unchanged.
+        return retries.RetryingBotoClientWrapper(client, retries.AWSRetry.jittered_backoff())
 
     return make

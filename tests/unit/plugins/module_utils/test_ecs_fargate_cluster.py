@@ -107,3 +107,78 @@ def test_delete_owned_cluster(moto_client):
     # A deleted (INACTIVE) cluster can be created again.
     assert ecsc.ensure_present(ecs, params(), check_mode=False)["changed"]
     assert ecsc.read_cluster(ecs, "countweb")["status"] == "ACTIVE"
+
+
+# ---- CreateCluster on a fresh account: ECS cannot assume its service-linked role yet ----------
+# moto never answers this, so the answers are replayed with botocore's Stubber, which checks every
+# request and response against botocore's ECS model (botocore/data/ecs/2014-11-13/service-2.json:
+# CreateCluster's InvalidParameterException, a JSON-protocol error). The message is the one AWS
+# gives (quoted in issue 10 and in ECS's troubleshooting of CreateCluster with capacity providers).
+SLR_MESSAGE = "Unable to assume the service linked role. Please verify that the ECS service linked role exists."
+CLUSTER_ARN = "arn:aws:ecs:us-east-1:123456789012:cluster/countweb"
+
+
+def _described_cluster():
+    # DescribeClusters response shape: service-2.json "DescribeClustersResponse" / "Cluster".
+    return {"clusters": [{
+        "clusterArn": CLUSTER_ARN, "clusterName": "countweb", "status": "ACTIVE",
+        "capacityProviders": ["FARGATE", "FARGATE_SPOT"],
+        "defaultCapacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1, "base": 0}],
+        "settings": [{"name": "containerInsights", "value": "disabled"}],
+        "tags": [{"key": "Name", "value": "countweb"}, {"key": "fargate.microservice/deployment", "value": "countweb"}],
+    }], "failures": []}
+
+
+@pytest.fixture
+def stubbed_ecs():
+    boto3 = pytest.importorskip("boto3", reason="boto3 is not installed: run `make venv`")
+    from botocore.stub import Stubber
+    from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry, RetryingBotoClientWrapper
+    raw = boto3.client("ecs", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+    with Stubber(raw) as stub:
+        yield stub, RetryingBotoClientWrapper(raw, AWSRetry.jittered_backoff())
+        stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize("not_ready_answers", [1, 3])
+def test_create_cluster_waits_for_the_service_linked_role(stubbed_ecs, monkeypatch, not_ready_answers):
+    stub, ecs = stubbed_ecs
+    slept = []
+    monkeypatch.setattr(ecsc.time, "sleep", slept.append)
+    stub.add_response("describe_clusters", {"clusters": [], "failures": [
+        {"arn": CLUSTER_ARN, "reason": "MISSING"}]}, {"clusters": ["countweb"], "include": ["SETTINGS", "TAGS"]})
+    for _ in range(not_ready_answers):
+        stub.add_client_error("create_cluster", service_error_code="InvalidParameterException",
+                              service_message=SLR_MESSAGE, http_status_code=400)
+    stub.add_response("create_cluster", {"cluster": _described_cluster()["clusters"][0]})
+    stub.add_response("describe_clusters", _described_cluster(), {"clusters": ["countweb"], "include": ["SETTINGS", "TAGS"]})
+    result = ecsc.ensure_present(ecs, params(), check_mode=False)
+    assert result["changed"] is True
+    assert result["cluster"]["cluster_name"] == "countweb"
+    assert len(slept) == not_ready_answers
+    assert all(0 <= s <= ecsc.SLR_RETRY_MAX_DELAY for s in slept)
+
+
+def test_create_cluster_gives_up_after_the_last_attempt(stubbed_ecs, monkeypatch):
+    stub, ecs = stubbed_ecs
+    monkeypatch.setattr(ecsc.time, "sleep", lambda s: None)
+    stub.add_response("describe_clusters", {"clusters": [], "failures": []})
+    for _ in range(ecsc.SLR_RETRY_ATTEMPTS):
+        stub.add_client_error("create_cluster", service_error_code="InvalidParameterException",
+                              service_message=SLR_MESSAGE, http_status_code=400)
+    with pytest.raises(Exception, match="Unable to assume the service linked role"):
+        ecsc.ensure_present(ecs, params(), check_mode=False)
+
+
+def test_other_invalid_parameter_errors_are_not_retried(stubbed_ecs, monkeypatch):
+    stub, ecs = stubbed_ecs
+    slept = []
+    monkeypatch.setattr(ecsc.time, "sleep", slept.append)
+    stub.add_response("describe_clusters", {"clusters": [], "failures": []})
+    stub.add_client_error("create_cluster", service_error_code="InvalidParameterException",
+                          service_message=("The specified capacity provider strategy cannot contain a capacity provider"
+                                           " that is not associated with the cluster."),
+                          http_status_code=400)
+    with pytest.raises(Exception, match="capacity provider strategy"):
+        ecsc.ensure_present(ecs, params(), check_mode=False)
+    assert slept == []
