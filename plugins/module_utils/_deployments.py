@@ -1,0 +1,31 @@
+# -*- coding: utf-8 -*-
+# Copyright: fargate.microservice developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Which deployments own resources in an account (or an emulator): grouped by the ownership tag.
+
+Private to the collection; no AWS calls here, so it is unit-tested directly.
+"""
+
+from __future__ import annotations
+
+OWNERSHIP_KEY = "fargate.microservice/deployment"
+
+
+def group_by_deployment(mappings, key=OWNERSHIP_KEY):
+    """ResourceTagMappingList items (GetResources) -> {deployment: sorted ARNs}.
+
+    Items without the ownership tag (or with an empty value) are left out.
+    """
+    result = {}
+    for item in mappings or []:
+        tags = dict((t.get("Key"), t.get("Value")) for t in item.get("Tags") or [])
+        owner = tags.get(key)
+        if owner:
+            result.setdefault(owner, []).append(item.get("ResourceARN"))
+    return dict((k, sorted(v)) for k, v in sorted(result.items()))
+
+
+def others(deployments, deployment):
+    """The deployments other than ``deployment`` that still own something, sorted."""
+    return sorted(d for d in deployments if d != deployment)
