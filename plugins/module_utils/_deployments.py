@@ -29,3 +29,29 @@ def group_by_deployment(mappings, key=OWNERSHIP_KEY):
 def others(deployments, deployment):
     """The deployments other than ``deployment`` that still own something, sorted."""
     return sorted(d for d in deployments if d != deployment)
+
+
+def ecs_kind(arn):
+    """Split an ECS ARN into (kind, parts): ("cluster", [name]), ("service", [cluster, name]),
+    ("task-definition", ["family:revision"]); (None, []) for anything else.
+
+    ECS keeps deleted clusters, services and task definitions visible (INACTIVE) for a while, and
+    the Tagging API lists them with their tags, so their status must be asked before counting them.
+    """
+    parts = (arn or "").split(":", 5)
+    if len(parts) < 6 or parts[2] != "ecs":
+        return None, []
+    resource = parts[5].split("/")
+    if resource[0] == "cluster" and len(resource) == 2:
+        return "cluster", resource[1:]
+    if resource[0] == "service" and len(resource) == 3:
+        return "service", resource[1:]
+    if resource[0] == "task-definition" and len(resource) == 2:
+        return "task-definition", resource[1:]
+    return None, []
+
+
+def drop(mappings, gone_arns):
+    """The mappings whose ARN is not in ``gone_arns`` (deleted resources ECS still shows)."""
+    gone = set(gone_arns or [])
+    return [m for m in mappings or [] if m.get("ResourceARN") not in gone]

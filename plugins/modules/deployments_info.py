@@ -15,6 +15,8 @@ description:
     Resource Groups Tagging API (C(GetResources), paginated) and groups their ARNs by the tag's value.
   - The local target's teardown uses it to stop the shared AWS emulator only when no other deployment's resources
     are left in it.
+  - Deleted ECS clusters, services and task definitions, which ECS keeps showing as C(INACTIVE) for a while (and
+    the Tagging API still lists), are not counted.
   - Written because no module of amazon.aws or community.aws wraps the Resource Groups Tagging API.
 author:
   - fargate.microservice developers (@fargate-microservice)
@@ -74,9 +76,45 @@ except ImportError:
     pass  # AnsibleAWSModule reports it
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _deployments as dep
+
+
+def inactive_ecs(module, arns):
+    """The ARNs of ECS clusters, services and task definitions that are deleted (no longer ACTIVE)."""
+    kinds = [(arn,) + dep.ecs_kind(arn) for arn in arns]
+    if not any(kind for dummy, kind, dummy2 in kinds):
+        return []
+    ecs = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
+    gone = []
+    try:
+        clusters = [arn for arn, kind, dummy in kinds if kind == "cluster"]
+        for i in range(0, len(clusters), 100):
+            found = ecs.describe_clusters(aws_retry=True, clusters=clusters[i:i + 100]).get("clusters", [])
+            active = set(c["clusterArn"] for c in found if c.get("status") == "ACTIVE")
+            gone += [arn for arn in clusters[i:i + 100] if arn not in active]
+        by_cluster = {}
+        for arn, kind, parts in kinds:
+            if kind == "service":
+                by_cluster.setdefault(parts[0], []).append(arn)
+        for cluster, services in by_cluster.items():
+            for i in range(0, len(services), 10):
+                try:
+                    found = ecs.describe_services(aws_retry=True, cluster=cluster, services=services[i:i + 10]).get("services", [])
+                except is_boto3_error_code("ClusterNotFoundException"):
+                    found = []
+                active = set(s["serviceArn"] for s in found if s.get("status") == "ACTIVE")
+                gone += [arn for arn in services[i:i + 10] if arn not in active]
+        for arn, kind, dummy in kinds:
+            if kind == "task-definition":
+                found = ecs.describe_task_definition(aws_retry=True, taskDefinition=arn).get("taskDefinition", {})
+                if found.get("status") != "ACTIVE":
+                    gone.append(arn)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not tell whether the tagged ECS resources are still ACTIVE")
+    return gone
 
 
 def main():
@@ -94,6 +132,7 @@ def main():
         mappings = paginator.paginate(TagFilters=[{"Key": key}]).build_full_result().get("ResourceTagMappingList", [])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Could not list the resources tagged {key!r}")
+    mappings = dep.drop(mappings, inactive_ecs(module, [m.get("ResourceARN") for m in mappings]))
     deployments = dep.group_by_deployment(mappings, key)
     module.exit_json(changed=False, deployments=deployments, others=dep.others(deployments, module.params["deployment"]))
 

@@ -43,3 +43,29 @@ def test_the_emulator_answers_get_resources_in_the_shape_grouped(moto_client):
     assert sorted(grouped) == ["a", "b"]
     assert len(grouped["b"]) == 2
     assert dep.others(grouped, "b") == ["a"]
+
+
+@pytest.mark.parametrize("arn, expected", [
+    ("arn:aws:ecs:us-east-1:123456789012:cluster/a", ("cluster", ["a"])),
+    ("arn:aws:ecs:us-east-1:123456789012:service/a/web", ("service", ["a", "web"])),
+    ("arn:aws:ecs:us-east-1:123456789012:task-definition/web-redis-task:3", ("task-definition", ["web-redis-task:3"])),
+    ("arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1", (None, [])),
+    ("", (None, [])),
+])
+def test_ecs_arns_are_recognized(arn, expected):
+    assert dep.ecs_kind(arn) == expected
+
+
+def test_deleted_resources_are_dropped():
+    mappings = [item("arn:a", **{KEY: "a"}), item("arn:b", **{KEY: "b"})]
+    assert dep.group_by_deployment(dep.drop(mappings, ["arn:a"])) == {"b": ["arn:b"]}
+
+
+def test_the_emulator_still_lists_a_deleted_cluster(moto_client):
+    """Why the module asks ECS: a deleted cluster stays INACTIVE and tagged in GetResources."""
+    ecs = moto_client("ecs")
+    arn = ecs.create_cluster(clusterName="gone", tags=[{"key": KEY, "value": "gone"}])["cluster"]["clusterArn"]
+    ecs.delete_cluster(cluster="gone")
+    listed = moto_client("resourcegroupstaggingapi").get_resources(TagFilters=[{"Key": KEY}])["ResourceTagMappingList"]
+    assert [m["ResourceARN"] for m in listed] == [arn]
+    assert ecs.describe_clusters(clusters=[arn])["clusters"][0]["status"] == "INACTIVE"
