@@ -19,7 +19,7 @@ export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf
 DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk git shellcheck
 
 .PHONY: help setup setup-host venv deploy teardown test test-lane-aws test-lane-containers lint unit sanity gotest \
-	integration integration-modules integration-aws integration-network molecule bench clean
+	integration integration-modules integration-aws integration-network integration-local-teardown molecule bench clean
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
@@ -62,7 +62,7 @@ test-lane-aws: venv
 	$(MAKE) --no-print-directory -k sanity integration-aws integration-modules
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory -k molecule integration-network
+	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown
 
 integration: integration-modules integration-aws integration-network
 
@@ -77,6 +77,11 @@ integration-aws: venv
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv
 	bash tests/integration/network/run.sh
+
+# local teardown: two deployments on one emulator and one Podman service (both the test's own)
+# survive each other's teardown; the last one stops both; second teardowns change nothing (about 5 min)
+integration-local-teardown: setup
+	LT_EMULATOR_PORT=$${LT_EMULATOR_PORT:-5211} bash tests/integration/local_teardown/run.sh
 
 lint: venv
 	$(BIN)/yamllint -s .
