@@ -25,8 +25,10 @@ sock=$work/podman.sock
 vars=(-e "emulator_port=$port" -e "emulator_state_dir=$work/emulator" -e "container_engine_docker_host=unix://$sock"
       -e "container_engine_state_dir=$work/state" -e "container_engine_podman_conf_dir=$work/conf"
       -e "container_engine_start_podman=true" -e "lt_work=$work")
+# Every podman command names the test's own storage, so nothing outside it can ever be touched.
+lpod() { podman --root "$work/graph" --runroot "$work/run" "$@"; }
 cleanup() {
-  podman rm -af >/dev/null 2>&1 || true
+  [ -d "$work/graph" ] && lpod rm -af >/dev/null 2>&1 || true
   for pidfile in "$work/state/podman.pid" "$work/emulator/moto.pid"; do
     [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
   done
@@ -59,7 +61,7 @@ for i in items["ResourceTagMappingList"]:
 print(" ".join(sorted(owners)))
 PY
 }
-containers_of() { podman ps -a --filter "label=fargate.microservice/deployment=$1" --format '{{.Names}}' | wc -l; }
+containers_of() { lpod ps -a --filter "label=fargate.microservice/deployment=$1" --format '{{.Names}}' | wc -l; }
 podman_alive() { [ -f "$work/state/podman.pid" ] && kill -0 "$(cat "$work/state/podman.pid")" 2>/dev/null; }
 
 if emulator_up; then echo "port $port is taken: set LT_EMULATOR_PORT to a free one"; exit 2; fi
