@@ -20,7 +20,8 @@ DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk
 
 .PHONY: help setup setup-host venv deploy teardown status rollback cost changelog test test-lane-aws test-lane-containers lint \
 	unit sanity gotest integration integration-modules integration-aws integration-aws-target integration-network integration-logs \
-	integration-cost integration-build integration-ee integration-awx integration-status ee-context molecule bench clean logs
+	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown ee-context \
+	molecule bench clean logs
 
 help:
 	@echo "make deploy    set up and deploy (inventory: $(INVENTORY)), ending with the URL"
@@ -91,7 +92,7 @@ test-lane-aws: venv
 	$(MAKE) --no-print-directory -k sanity integration-awx integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory -k molecule integration-network
+	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown
 
 integration: integration-modules integration-aws integration-aws-target integration-network
 
@@ -143,6 +144,11 @@ integration-aws-target: venv
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv
 	bash tests/integration/network/run.sh
+
+# local teardown: two deployments on one emulator and one Podman service (both the test's own)
+# survive each other's teardown; the last one stops both; second teardowns change nothing (about 5 min)
+integration-local-teardown: setup
+	LT_EMULATOR_PORT=$${LT_EMULATOR_PORT:-5211} bash tests/integration/local_teardown/run.sh
 
 lint: venv
 	$(BIN)/yamllint -s .

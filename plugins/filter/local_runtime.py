@@ -33,6 +33,8 @@ LABEL_CONTAINER = LABEL_PREFIX + "container"
 LABEL_ESSENTIAL = LABEL_PREFIX + "essential"
 LABEL_HOST_PORT = LABEL_PREFIX + "host-port"
 LABEL_ROLE = LABEL_PREFIX + "role"
+LABEL_MEMORY = LABEL_PREFIX + "memory"
+LABEL_CPU = LABEL_PREFIX + "cpu"
 
 DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
 
@@ -149,6 +151,54 @@ def task_labels(deployment, task_id, taskdef_arn, host_port):
     }
 
 
+def _units(value, what, owner):
+    """Parse an ECS cpu/memory value ("256", 512, "0.25 vCPU" is not accepted) into an int or None."""
+    if value in (None, "", 0, "0"):
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise AnsibleFilterError("%s of %s is %r, not a whole number; fix the task definition." % (what, owner, value))
+    if number < 0:
+        raise AnsibleFilterError("%s of %s is negative (%d); fix the task definition." % (what, owner, number))
+    return number
+
+
+def resource_limits(definition, task_cpu=None, task_memory=None):
+    """The engine limits of one container, from the task definition's task- and container-level sizes.
+
+    Fargate enforces the task-level cpu and memory on the task as a whole, and a container-level
+    ``memory`` as that container's hard limit. An engine without a task-wide cgroup can only limit
+    each container: the container's ``memory`` (MiB) when set, else the task's memory; the task's
+    cpu (units of 1/1024 vCPU) as each container's CPU quota; a container-level ``cpu`` as its CPU
+    shares (what ECS gives it on Linux) and ``memoryReservation`` as its soft limit. No swap, as on
+    Fargate. Returns the docker_container options plus ``memory_mib`` and ``cpu_units`` (or {}).
+    """
+    name = definition.get("name")
+    task_cpu = _units(task_cpu, "the task-level cpu", "the task definition")
+    task_memory = _units(task_memory, "the task-level memory", "the task definition")
+    memory = _units(definition.get("memory"), "memory", "container %r" % name) or task_memory
+    reservation = _units(definition.get("memoryReservation"), "memoryReservation", "container %r" % name)
+    shares = _units(definition.get("cpu"), "cpu", "container %r" % name)
+    if memory and task_memory and memory > task_memory:
+        raise AnsibleFilterError(
+            "container %r asks for %d MiB of memory, more than the task's %d MiB; fix the task definition."
+            % (name, memory, task_memory))
+    if memory and reservation and reservation > memory:
+        raise AnsibleFilterError(
+            "container %r reserves %d MiB, more than its %d MiB limit; fix the task definition." % (name, reservation, memory))
+    result = {}
+    if memory:
+        result.update({"memory": "%dM" % memory, "memory_swap": "%dM" % memory, "memory_mib": memory})
+    if reservation:
+        result["memory_reservation"] = "%dM" % reservation
+    if task_cpu:
+        result.update({"cpus": round(task_cpu / 1024.0, 4), "cpu_units": task_cpu})
+    if shares:
+        result["cpu_shares"] = max(shares, 2)
+    return result
+
+
 def local_runtime_containers(taskdef, deployment, task_id, host_port):
     """Return the ordered docker_container parameters for every container of one task.
 
@@ -192,6 +242,15 @@ def local_runtime_containers(taskdef, deployment, task_id, host_port):
         hc = healthcheck(d)
         if hc:
             params["healthcheck"] = hc
+        limits = resource_limits(d, taskdef.get("cpu"), taskdef.get("memory"))
+        for option in ("memory", "memory_swap", "memory_reservation", "cpus", "cpu_shares"):
+            if option in limits:
+                params[option] = limits[option]
+        # What was asked of the engine, so that what it applied can be compared (status, supervisor).
+        if "memory_mib" in limits:
+            labels[LABEL_MEMORY] = str(limits["memory_mib"])
+        if "cpu_units" in limits:
+            labels[LABEL_CPU] = str(limits["cpu_units"])
         result.append({
             "name": d["name"],
             "docker_name": params["name"],

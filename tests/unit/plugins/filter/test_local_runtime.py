@@ -217,3 +217,42 @@ def test_filters_are_registered():
     assert set(lr.FilterModule().filters()) == {
         "local_runtime_containers", "local_runtime_tasks", "local_runtime_plan", "local_runtime_infra",
         "local_runtime_stop_order"}
+
+
+# --- cpu and memory ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("container, task_cpu, task_memory, expected", [
+    # Task-level size only (what the task role registers): each container capped at the task's size.
+    ({}, "256", "512", {"memory": "512M", "memory_swap": "512M", "memory_mib": 512, "cpus": 0.25, "cpu_units": 256}),
+    # A container-level hard limit wins over the task's memory; cpu units become CPU shares.
+    ({"memory": 128, "cpu": 64}, 1024, 2048,
+     {"memory": "128M", "memory_swap": "128M", "memory_mib": 128, "cpus": 1.0, "cpu_units": 1024, "cpu_shares": 64}),
+    ({"memoryReservation": 64}, "512", "1024",
+     {"memory": "1024M", "memory_swap": "1024M", "memory_mib": 1024, "memory_reservation": "64M", "cpus": 0.5, "cpu_units": 512}),
+    ({"cpu": 1}, None, None, {"cpu_shares": 2}),  # the kernel's minimum share
+    ({}, None, None, {}),
+])
+def test_resource_limits_follow_the_task_definition(container, task_cpu, task_memory, expected):
+    assert lr.resource_limits(dict(container, name="web"), task_cpu, task_memory) == expected
+
+
+@pytest.mark.parametrize("container, task_memory, message", [
+    ({"memory": 1024}, "512", "more than the task's 512 MiB"),
+    ({"memory": 128, "memoryReservation": 256}, None, "reserves 256 MiB"),
+    ({"memory": "lots"}, None, "not a whole number"),
+])
+def test_impossible_limits_are_refused(container, task_memory, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        lr.resource_limits(dict(container, name="web"), None, task_memory)
+
+
+def test_containers_carry_the_limits_and_what_was_asked_as_labels():
+    td = dict(taskdef(), cpu="256", memory="512")
+    out = dict((c["name"], c) for c in lr.local_runtime_containers(td, "d", "t1", 18000))
+    web = out["web"]["params"]
+    assert (web["memory"], web["memory_swap"], web["cpus"]) == ("512M", "512M", 0.25)
+    assert web["labels"]["fargate.microservice/memory"] == "512"
+    assert web["labels"]["fargate.microservice/cpu"] == "256"
+    plain = dict((c["name"], c) for c in lr.local_runtime_containers(taskdef(), "d", "t1", 18000))
+    assert "memory" not in plain["web"]["params"]
+    assert "fargate.microservice/memory" not in plain["web"]["params"]["labels"]
