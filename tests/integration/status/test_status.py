@@ -178,13 +178,13 @@ def test_a_full_stack_shows_every_owned_resource_and_its_service(tmp_path):
     assert doc["url"] == f"http://127.0.0.1:8080/home"  # the local target's URL is the local load balancer
     assert doc["resources"]["load_balancer"][0]["dns_name"] == lb["DNSName"]
     service = doc["service"]
-    assert (service["task_definition"], service["revision"]) == ("web-redis-task:2", 2)
+    assert (service["task_definition"], service["revision"]) == (f"{FULL}-web-redis-task:2", 2)
     assert service["image_tags"] == {"web": "1.0.1", "redis": "7"}
     assert service["desired"] == 2 and service["deployments"][0]["status"] == "PRIMARY"
     text = runs[0].out
     for part in (f"Deployment {FULL} (local target):", "nothing missing", "1 same-named not ours",
-                 "task definition web-redis-task:2 (revision 2), images redis:7, web:1.0.1",
-                 "deployment PRIMARY web-redis-task:2: desired 2", "URL: http://127.0.0.1:8080/home"):
+                 f"task definition {FULL}-web-redis-task:2 (revision 2), images redis:7, web:1.0.1",
+                 f"deployment PRIMARY {FULL}-web-redis-task:2: desired 2", "URL: http://127.0.0.1:8080/home"):
         assert part in text, part
     for words in (("vpc", f"{FULL}-vpc", made["vpc"], "available"), ("nat_gateways", f"{FULL}-nat-a", made["nat"]),
                   ("subnets/private", f"{FULL}-private-b"), ("listeners", "HTTP:80"), ("vpc", f"{FULL}-vpc", made["decoy"]),
@@ -205,7 +205,7 @@ def test_a_partial_stack_says_what_is_missing(tmp_path):
         ("internet_gateways", names["internet_gateway"]), ("route_tables", f"{PARTIAL}-public"),
         ("route_tables", f"{PARTIAL}-private"), ("nat_gateways", f"{PARTIAL}-nat-a"), ("eips", f"{PARTIAL}-nat-a"),
         ("repositories", f"{PARTIAL}/web"), ("repositories", f"{PARTIAL}/redis"), ("cluster", PARTIAL),
-        ("task_definition", "web-redis-task"), ("service", "web"),
+        ("task_definition", f"{PARTIAL}-web-redis-task"), ("service", "web"),
     ])
     assert sorted((u["kind"], u["name"]) for u in docs[0]["unowned"]) == sorted([
         ("repositories", f"{PARTIAL}/web"), ("repositories", f"{PARTIAL}/redis"), ("cluster", PARTIAL)])

@@ -241,7 +241,7 @@ def test_new_playbooks_bring_their_templates_and_the_rollback_node(tmp_path):
     by_key = {t["key"]: t for t in objects["job_templates"]}
     assert by_key["status"]["playbook"] == "playbooks/status.yml" and "logs" not in by_key
     status = {q["variable"]: q for q in by_key["status"]["survey_spec"]["spec"]}
-    assert status["status_format"]["type"] == "multiplechoice" and status["status_format"]["choices"] == ["text", "json"]
+    assert status["status_format"]["type"] == "multiplechoice" and status["status_format"]["choices"] == ["text", "json", "short"]
     assert by_key["rollback"]["playbook"] == "playbooks/rollback.yml" and by_key["rollback"]["job_tags"] == ""
     rollback = {q["variable"]: q for q in by_key["rollback"]["survey_spec"]["spec"]}
     assert rollback["rollback_revision"]["default"] == 0
