@@ -71,7 +71,7 @@ def short(recap: list[str]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--baseline", metavar="REF", help="also measure a clone of this commit, alternating with the work tree")
     options = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, "

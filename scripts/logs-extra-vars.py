@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Print `make logs`'s variables as one JSON document for ansible-playbook --extra-vars.
 

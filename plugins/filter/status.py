@@ -127,7 +127,7 @@ def status_report(info, service_status=None, target="aws", url="", lb_stats=None
         raise AnsibleFilterError("status_report needs the result of fargate.microservice.deployment_info.")
     service_status = service_status or {}
     res = info["resources"]
-    resources = {kind: [{k: v for k, v in item.items()} for item in _items(value)]
+    resources = {kind: [dict(item) for item in _items(value)]
                  for kind, value in res.items() if kind not in ("target_health", "tasks")}
     services = res.get("service") or []
     taskdefs = res.get("task_definition") or []

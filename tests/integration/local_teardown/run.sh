@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# The helpers below run from the EXIT trap or from check, which evaluates the single-quoted
+# expressions given to it later (so shellcheck's SC2317 and SC2016 do not apply).
+# shellcheck disable=SC2016,SC2317
 # Local teardown spares what is not its own (issue 11, point 7), with the project's own playbooks:
 # two local deployments (lt-one, lt-two) on ONE emulator and one Podman service, both the test's
 # own (emulator port $LT_EMULATOR_PORT, a Podman service with its own storage and socket, so no
@@ -28,11 +31,11 @@ vars=(-e "emulator_port=$port" -e "emulator_state_dir=$work/emulator" -e "contai
 # Every podman command names the test's own storage, so nothing outside it can ever be touched.
 lpod() { podman --root "$work/graph" --runroot "$work/run" "$@"; }
 cleanup() {
-  [ -d "$work/graph" ] && lpod rm -af >/dev/null 2>&1 || true
+  if [ -d "$work/graph" ]; then lpod rm -af >/dev/null 2>&1 || true; fi
   for pidfile in "$work/state/podman.pid" "$work/emulator/moto.pid"; do
-    [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+    if [ -f "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
   done
-  mkdir -p tests/output/local_teardown && cp "$work"/*.log tests/output/local_teardown/ 2>/dev/null || true
+  if mkdir -p tests/output/local_teardown; then cp "$work"/*.log tests/output/local_teardown/ 2>/dev/null || true; fi
   sleep 1; rm -rf "$work"
 }
 trap cleanup EXIT

@@ -175,7 +175,7 @@ def test_a_full_stack_shows_every_owned_resource_and_its_service(tmp_path):
     assert {made["vpc"], made["nat"], made["alloc"], made["igw"]} <= ids
     assert made["other"] not in ids and made["decoy"] not in ids
     lb = itlib.client("elbv2").describe_load_balancers(Names=[f"{FULL}-web-lb"])["LoadBalancers"][0]
-    assert doc["url"] == f"http://127.0.0.1:8080/home"  # the local target's URL is the local load balancer
+    assert doc["url"] == "http://127.0.0.1:8080/home"  # the local target's URL is the local load balancer
     assert doc["resources"]["load_balancer"][0]["dns_name"] == lb["DNSName"]
     service = doc["service"]
     assert (service["task_definition"], service["revision"]) == (f"{FULL}-web-redis-task:2", 2)

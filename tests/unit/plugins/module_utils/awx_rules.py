@@ -129,17 +129,17 @@ def element_errors(item, data):
         if low is not None and len(value) < int(low) or high is not None and len(value) > int(high):
             return [f"{var!r} length outside min/max"]
     elif qtype == "integer":
-        if type(value) is not int:
+        if isinstance(value, bool) or not isinstance(value, int):  # AWX: bool is not an integer answer
             return [f"{var!r} expected an integer"]
         if low is not None and value < int(low) or high is not None and value > int(high):
             return [f"{var!r} outside min/max"]
     elif qtype == "float":
-        if type(value) not in (float, int):
+        if isinstance(value, bool) or not isinstance(value, (float, int)):
             return [f"{var!r} expected a number"]
         if low is not None and value < float(low) or high is not None and value > float(high):
             return [f"{var!r} outside min/max"]
     elif qtype == "multiselect":
-        if type(value) is not list:
+        if not isinstance(value, list):
             return [f"{var!r} expected a list"]
         if any(v not in _choices(item) for v in value):
             return [f"{var!r} not among the choices"]

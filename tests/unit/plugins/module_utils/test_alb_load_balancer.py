@@ -19,7 +19,7 @@ def network(moto_client):
 
 
 def test_missing_name_is_empty(network):
-    elbv2, _ = network
+    elbv2 = network[0]
     assert find_load_balancers(elbv2, "nope-web-lb") == []
 
 

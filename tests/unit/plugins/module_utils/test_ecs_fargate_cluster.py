@@ -147,7 +147,7 @@ def test_create_cluster_waits_for_the_service_linked_role(stubbed_ecs, monkeypat
     monkeypatch.setattr(ecsc.time, "sleep", slept.append)
     stub.add_response("describe_clusters", {"clusters": [], "failures": [
         {"arn": CLUSTER_ARN, "reason": "MISSING"}]}, {"clusters": ["countweb"], "include": ["SETTINGS", "TAGS"]})
-    for _ in range(not_ready_answers):
+    for _attempt in range(not_ready_answers):
         stub.add_client_error("create_cluster", service_error_code="InvalidParameterException",
                               service_message=SLR_MESSAGE, http_status_code=400)
     stub.add_response("create_cluster", {"cluster": _described_cluster()["clusters"][0]})
@@ -163,7 +163,7 @@ def test_create_cluster_gives_up_after_the_last_attempt(stubbed_ecs, monkeypatch
     stub, ecs = stubbed_ecs
     monkeypatch.setattr(ecsc.time, "sleep", lambda s: None)
     stub.add_response("describe_clusters", {"clusters": [], "failures": []})
-    for _ in range(ecsc.SLR_RETRY_ATTEMPTS):
+    for _attempt in range(ecsc.SLR_RETRY_ATTEMPTS):
         stub.add_client_error("create_cluster", service_error_code="InvalidParameterException",
                               service_message=SLR_MESSAGE, http_status_code=400)
     with pytest.raises(Exception, match="Unable to assume the service linked role"):

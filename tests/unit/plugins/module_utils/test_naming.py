@@ -142,14 +142,14 @@ ROLE_TEMPLATES = [
 ]
 
 
-@pytest.mark.parametrize("role, kind, variable, key", ROLE_TEMPLATES, ids=[f"{r}:{v}" for r, _, v, _ in ROLE_TEMPLATES])
+@pytest.mark.parametrize("role, kind, variable, key", ROLE_TEMPLATES, ids=[f"{t[0]}:{t[2]}" for t in ROLE_TEMPLATES])
 def test_role_templates_render_the_contract(role, kind, variable, key):
     path = ROOT / "roles" / role / kind / "main.yml"
     data = yaml.safe_load(path.read_text())
     if variable not in data:
         pytest.skip(f"{path} no longer defines {variable} (moved to the deployment_names filter)")
     context = {"microservice_deployment": "hstat-x", "service_name": "web"}
-    for _ in range(3):  # internal vars refer to each other (__service_resource_id -> __service_cluster)
+    for _round in range(3):  # internal vars refer to each other (__service_resource_id -> __service_cluster)
         for name, value in data.items():
             if isinstance(value, str) and not name.startswith("microservice_"):
                 try:
