@@ -25,16 +25,11 @@ import uuid
 
 from ansible.errors import AnsibleFilterError
 
-LABEL_PREFIX = "fargate.microservice/"
-LABEL_DEPLOYMENT = LABEL_PREFIX + "deployment"
-LABEL_TASK = LABEL_PREFIX + "task-id"
-LABEL_TASKDEF = LABEL_PREFIX + "task-definition"
-LABEL_CONTAINER = LABEL_PREFIX + "container"
-LABEL_ESSENTIAL = LABEL_PREFIX + "essential"
-LABEL_HOST_PORT = LABEL_PREFIX + "host-port"
-LABEL_ROLE = LABEL_PREFIX + "role"
-LABEL_MEMORY = LABEL_PREFIX + "memory"
-LABEL_CPU = LABEL_PREFIX + "cpu"
+# The container labels are defined once, beside the supervisor's logic that reads them.
+from ansible_collections.fargate.microservice.plugins.module_utils._local_heal import (
+    LABEL_CONTAINER, LABEL_CPU, LABEL_DEPLOYMENT, LABEL_ESSENTIAL, LABEL_HOST_PORT, LABEL_MEMORY,
+    LABEL_ROLE, LABEL_TASK, LABEL_TASKDEF,
+)
 
 DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
 
