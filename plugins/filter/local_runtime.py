@@ -25,7 +25,7 @@ import uuid
 
 from ansible.errors import AnsibleFilterError
 
-# The container labels are defined once, beside the supervisor's logic that reads them.
+# The container labels come from the supervisor's module_utils (_logs_local.py still keeps a copy of its own).
 from ansible_collections.fargate.microservice.plugins.module_utils._local_heal import (
     LABEL_CONTAINER, LABEL_CPU, LABEL_DEPLOYMENT, LABEL_ESSENTIAL, LABEL_HOST_PORT, LABEL_MEMORY,
     LABEL_ROLE, LABEL_TASK, LABEL_TASKDEF,
