@@ -18,24 +18,16 @@ import re
 import time
 import uuid
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import UnownedResourceError
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_owning_module
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import unowned_message
-
-
-class UnownedResourceError(Exception):
-    """An existing Cloud Map resource does not carry the ownership tags, so it must not be changed."""
 
 
 class OperationFailed(Exception):
@@ -346,23 +338,8 @@ def input_errors(kind, params):
 
 
 def run_module(module, kind, present, absent):
-    """The whole of both modules' main() after the argument spec: validate, call, report."""
+    """The whole of both modules' main() after the argument spec: validate, then the owning modules' common end."""
     errors = input_errors(kind, module.params)
     if errors:
         module.fail_json(msg=" ".join(errors))
-    client = module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff())
-    name = module.params["name"]
-    try:
-        if module.params["state"] == "present":
-            result = present(client, module.params, module.check_mode)
-        else:
-            result = absent(client, module.params, module.check_mode)
-    except (UnownedResourceError, OperationFailed) as err:
-        module.fail_json(msg=str(err))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not manage the Cloud Map {kind} {name}")
-    if result.get("skipped_unowned"):
-        module.warn(f"Left the Cloud Map {kind} {name} alone: it does not carry the ownership tags.")
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    run_owning_module(module, "servicediscovery", f"Cloud Map {kind}", present, absent, known_errors=(OperationFailed,))

@@ -15,14 +15,11 @@ import datetime
 import hashlib
 import json
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+
 
 class ImageTagConflict(Exception):
     """The tag already names a different image in a repository whose tags are immutable."""
-
-
-def _error_code(err):
-    response = getattr(err, "response", None) or {}
-    return response.get("Error", {}).get("Code")
 
 
 def manifest_digest(manifest):
@@ -59,10 +56,8 @@ def read_repository(client, name, registry_id=None):
         kwargs["registryId"] = registry_id
     try:
         repos = client.describe_repositories(aws_retry=True, **kwargs)["repositories"]
-    except Exception as err:  # botocore ClientError
-        if _error_code(err) == "RepositoryNotFoundException":
-            return None
-        raise
+    except is_boto3_error_code("RepositoryNotFoundException"):
+        return None
     return repos[0] if repos else None
 
 
@@ -73,10 +68,8 @@ def find_image(client, repository, tag, registry_id=None):
         kwargs["registryId"] = registry_id
     try:
         details = client.describe_images(aws_retry=True, **kwargs).get("imageDetails", [])
-    except Exception as err:
-        if _error_code(err) == "ImageNotFoundException":
-            return None
-        raise
+    except is_boto3_error_code("ImageNotFoundException"):
+        return None
     for detail in details:
         if tag in (detail.get("imageTags") or []):
             return detail

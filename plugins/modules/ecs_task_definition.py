@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ecs_task_definition
 short_description: Register the two-container (app + Redis sidecar) Fargate task definition, exactly idempotently
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Registers an Amazon ECS task definition for AWS Fargate holding an application container and a Redis
     sidecar in one task (network mode C(awsvpc), so the app reaches Redis on C(localhost)).
