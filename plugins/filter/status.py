@@ -130,7 +130,9 @@ def scheduler_view(supervisor=None, alive=False):
     limits = supervisor.get("limits") or {}
     events = supervisor.get("events") or []
     activity = supervisor.get("activity", "") if alive else "not running"
-    waiting = bool(alive and backoff.get("pending_since") is not None and backoff.get("next_heal_at_iso"))
+    # A crash loop's wait: a replacement is needed, after quick failures (with none it starts at once).
+    waiting = bool(alive and backoff.get("pending_since") is not None and backoff.get("failures")
+                   and backoff.get("next_heal_at_iso"))
     return {
         "running": bool(alive and supervisor),
         "activity": activity or "not running",

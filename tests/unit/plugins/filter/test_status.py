@@ -196,6 +196,8 @@ def test_the_local_document_shows_the_scheduler_and_the_enforced_limits():
         True, "watching", 2, 3, 1)
     assert s["limits_enforced"] is True and s["limits"]["d-task-a-web"]["memory_mib_enforced"] == 512
     assert s["next_replacement"] == ""  # nothing pending
+    # a replacement needed with no quick failure before starts at once: no crash-loop wait to show
+    assert local_doc(supervisor_file(pending=1764583860.0), True)["scheduler"]["next_replacement"] == ""
     text = "\n".join(F["status_lines"](doc))
     for part in ("Local scheduler (replaces a stopped or unhealthy task between runs, as ECS does): watching",
                  "2 running, 2 serving through the load balancer, desired 2; 3 replacement(s), 1 failed",
