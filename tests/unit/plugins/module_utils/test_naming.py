@@ -108,6 +108,42 @@ def test_repositories_task_family_and_service_follow_the_role_variables():
     assert names["autoscaling_policy"] == "d-svc-cpu"
 
 
+@pytest.mark.parametrize("topology, namespace, expected", [
+    ("sidecar", None, {
+        "task_family": "d-web-redis-task", "redis_task_family": "", "redis_service": "", "cloud_map_namespace": "",
+        "cloud_map_service": "", "redis_address": "localhost:6379",
+        "security_groups": {"alb": "d-alb", "tasks": "d-tasks"}}),
+    ("service_discovery", None, {
+        "task_family": "d-web-task", "redis_task_family": "d-redis-task", "redis_service": "redis",
+        "cloud_map_namespace": "internal-d.local", "cloud_map_service": "redis",
+        "redis_address": "redis.internal-d.local:6379",
+        "security_groups": {"alb": "d-alb", "tasks": "d-tasks", "redis": "d-redis"}}),
+    ("service_discovery", "svc.example", {
+        "task_family": "d-web-task", "cloud_map_namespace": "svc.example", "redis_address": "redis.svc.example:6379"}),
+], ids=["sidecar", "service_discovery", "service_discovery, own namespace"])
+def test_names_follow_the_topology(topology, namespace, expected):
+    names = _naming.deployment_names("d", topology=topology, namespace=namespace)
+    assert {k: names[k] for k in expected} == expected
+    assert names["topology"] == topology
+    # The web service keeps its name and the deployment's cluster in both topologies.
+    assert (names["service"], names["cluster"]) == ("web", "d")
+
+
+def test_an_explicit_task_family_wins_in_either_topology():
+    assert _naming.deployment_names("d", task_family="web-redis-task", topology="service_discovery")["task_family"] == "web-redis-task"
+
+
+@pytest.mark.parametrize("topology, valid", [("sidecar", True), ("service_discovery", True), ("cloudmap", False),
+                                             ("", False), (None, False)])
+def test_topology_check(topology, valid):
+    error = _naming.topology_error(topology)
+    assert (error is None) == valid
+    if not valid:
+        assert error.startswith(f"microservice_topology {topology!r} is unknown; use sidecar")
+        with pytest.raises(ValueError, match="microservice_topology"):
+            _naming.deployment_names("d", topology=topology)
+
+
 # The roles still type their names in their vars and defaults (issue 9 replaces them with the filter later);
 # until then each template must render exactly the contract's name.
 ROLE_TEMPLATES = [
