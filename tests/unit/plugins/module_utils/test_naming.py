@@ -178,21 +178,44 @@ ROLE_TEMPLATES = [
 ]
 
 
-@pytest.mark.parametrize("role, kind, variable, key", ROLE_TEMPLATES, ids=[f"{t[0]}:{t[2]}" for t in ROLE_TEMPLATES])
-def test_role_templates_render_the_contract(role, kind, variable, key):
+# The service-discovery topology's names, rendered with microservice_topology=service_discovery.
+DISCOVERY_TEMPLATES = [
+    ("task", "defaults", "task_family", "task_family"),
+    ("task", "defaults", "task_redis_family", "redis_task_family"),
+    ("task", "defaults", "microservice_cloud_map_namespace", "cloud_map_namespace"),
+    ("service", "defaults", "service_task_family", "task_family"),
+    ("service", "defaults", "service_redis_name", "redis_service"),
+    ("service", "defaults", "service_redis_task_family", "redis_task_family"),
+    ("service", "vars", "__service_redis_sg_name", ("security_groups", "redis")),
+    ("service", "vars", "__service_redis_registry", "cloud_map_service"),
+    ("service", "defaults", "microservice_cloud_map_namespace", "cloud_map_namespace"),
+    ("cloud_map", "defaults", "microservice_cloud_map_namespace", "cloud_map_namespace"),
+    ("cloud_map", "vars", "__cloud_map_redis_sg_name", ("security_groups", "redis")),
+    ("cloud_map", "vars", "__cloud_map_tasks_sg_name", ("security_groups", "tasks")),
+    ("cloud_map", "vars", "__cloud_map_service_name", "cloud_map_service"),
+    ("cloud_map", "vars", "__cloud_map_ecs_service", "redis_service"),
+    ("cloud_map", "vars", "__cloud_map_vpc_name", "vpc"),
+    ("cloud_map", "vars", "__cloud_map_cluster", "cluster"),
+]
+
+
+@pytest.mark.parametrize("role, kind, variable, key, topology", [(*t, "sidecar") for t in ROLE_TEMPLATES]
+                         + [(*t, "service_discovery") for t in DISCOVERY_TEMPLATES],
+                         ids=[f"{t[0]}:{t[2]}" for t in ROLE_TEMPLATES] + [f"discovery:{t[0]}:{t[2]}" for t in DISCOVERY_TEMPLATES])
+def test_role_templates_render_the_contract(role, kind, variable, key, topology):
     path = ROOT / "roles" / role / kind / "main.yml"
     data = yaml.safe_load(path.read_text())
     if variable not in data:
         pytest.skip(f"{path} no longer defines {variable} (moved to the deployment_names filter)")
-    context = {"microservice_deployment": "hstat-x", "service_name": "web"}
+    context = {"microservice_deployment": "hstat-x", "service_name": "web", "microservice_topology": topology}
     for _round in range(3):  # internal vars refer to each other (__service_resource_id -> __service_cluster)
         for name, value in data.items():
-            if isinstance(value, str) and not name.startswith("microservice_"):
+            if isinstance(value, str) and (not name.startswith("microservice_") or name == "microservice_cloud_map_namespace"):
                 try:
                     context[name] = jinja2.Template(value).render(**context)
                 except jinja2.TemplateError:
                     pass  # a template with Ansible's filters: not a name
-    expected = _naming.deployment_names("hstat-x")
+    expected = _naming.deployment_names("hstat-x", topology=topology)
     for part in (key if isinstance(key, tuple) else (key,)):
         expected = expected[part]
     assert context[variable].strip() == expected
