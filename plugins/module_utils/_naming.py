@@ -62,6 +62,7 @@ def topology_error(topology, variable="microservice_topology"):
         return None
     return f"{variable} {topology!r} is unknown; use sidecar (Redis in every web task) or service_discovery (one Redis service found through Cloud Map)."
 
+
 # Zone index -> letter of the subnets, route tables and NAT gateways (network role's __network_letters).
 ZONE_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 

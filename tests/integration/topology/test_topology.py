@@ -188,8 +188,8 @@ def assert_service_discovery():
     assert [(p["FromPort"], [g["GroupId"] for g in p["UserIdGroupPairs"]]) for p in tasks_sg["IpPermissions"]] == [
         (8000, [alb_sg["GroupId"]])]
     # The ECS service redis: 1 task, private subnets, no public IP, its group, registered in Cloud Map, no load balancer.
-    private = {s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "tag:fargate.microservice/tier", "Values": ["private"]},
-                                                                   {"Name": "vpc-id", "Values": [vpc]}])["Subnets"]}
+    tier_filters = [{"Name": "tag:fargate.microservice/tier", "Values": ["private"]}, {"Name": "vpc-id", "Values": [vpc]}]
+    private = {s["SubnetId"] for s in ec2.describe_subnets(Filters=tier_filters)["Subnets"]}
     redis = service(ecs, "redis")
     assert redis["desiredCount"] == 1 and redis["launchType"] == "FARGATE" and redis.get("loadBalancers", []) == []
     net = redis["networkConfiguration"]["awsvpcConfiguration"]
