@@ -20,7 +20,7 @@ DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk
 
 .PHONY: help setup setup-host venv deploy teardown status rollback cost changelog test test-lane-aws test-lane-containers lint \
 	unit sanity gotest integration integration-modules integration-aws integration-aws-target integration-network integration-logs \
-	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown ee-context \
+	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown integration-topology ee-context \
 	molecule bench clean logs
 
 help:
@@ -89,7 +89,7 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-awx integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee
+	$(MAKE) --no-print-directory -k sanity integration-awx integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology
 
 test-lane-containers: setup
 	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown
@@ -134,6 +134,12 @@ ee-context: venv
 # status (text and JSON) on a full, a partial and an empty stack, read-only (its own emulator port)
 integration-status: venv
 	IT_EMULATOR_PORT=$${IT_STATUS_EMULATOR_PORT:-5198} $(BIN)/python -m pytest -q tests/integration/status
+
+# microservice_topology: the AWS side of site.yml sidecar -> service_discovery -> sidecar -> service_discovery and
+# teardown on its own emulator, resources checked after each switch, reruns changed=0, the order of the calls
+# pinned by moto's request recorder (about 15-25 min on a busy 2-core machine)
+integration-topology: venv
+	IT_EMULATOR_PORT=$${IT_TOPOLOGY_EMULATOR_PORT:-5206} $(BIN)/python -m pytest -q tests/integration/topology
 
 # the aws target against its own emulator (a free port) with moto's request recorder: who and where,
 # credentials, session token, service-linked roles, teardown without an engine, network_nat_mode none
