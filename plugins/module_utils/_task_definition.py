@@ -17,6 +17,8 @@ from __future__ import annotations
 import copy
 import re
 
+from ansible_collections.fargate.microservice.plugins.module_utils._image_reference import image_reference_error
+
 # Fargate task sizes, from the AWS documentation of RegisterTaskDefinition `memory`
 # ("Task CPU and memory", Amazon ECS Developer Guide): task cpu units -> valid memory MiB.
 FARGATE_SIZES = {
@@ -181,6 +183,8 @@ def validate(params, container_keys=None):
         image, repository = container.get("image"), container.get("repository")
         if image is not None and not image.strip():
             errors.append(f"{option}.image is empty; give an image reference such as redis:7-alpine.")
+        elif image is not None and image_reference_error(image, f"{option}.image"):
+            errors.append(image_reference_error(image, f"{option}.image"))
         elif image is None and not (repository or "").strip():
             errors.append(f"{option} needs an image: set {option}.image, or {option}.repository to use the newest image in that ECR repository.")
         port = container.get("port")
@@ -246,14 +250,18 @@ def health_check_request(health_check):
     return result
 
 
-def container_request(container, log_group=None, log_region=None, environment=None, depends_on=None):
-    """Build one ContainerDefinition from the app/redis option dict (image already resolved)."""
+def container_request(container, log_group=None, log_region=None, environment=None, depends_on=None, port_mapping=True):
+    """Build one ContainerDefinition from the app/redis option dict (image already resolved).
+
+    ``port_mapping=False`` declares no port mapping for the container's port: it is then reached only
+    by its neighbours in the task, on localhost.
+    """
     result = {
         "name": container["name"],
         "image": container["image"],
         "essential": container.get("essential", True) is not False,
     }
-    if container.get("port") is not None:
+    if port_mapping and container.get("port") is not None:
         result["portMappings"] = [
             {"containerPort": container["port"], "hostPort": container["port"], "protocol": "tcp"}
         ]
@@ -308,7 +316,9 @@ def build_request(params, region=None):
         },
         "containerDefinitions": [
             container_request(app, log_group, log_region, environment=app_env, depends_on=redis_depends),
-            container_request(redis, log_group, log_region),
+            # Redis is reached by web on localhost only (both share the task's network namespace), so
+            # its port is not mapped: nothing outside the task (load balancer, Service Connect) needs it.
+            container_request(redis, log_group, log_region, port_mapping=False),
         ],
     }
     if params.get("execution_role"):
