@@ -204,7 +204,7 @@ options:
       port:
         description:
           - The port Redis listens on (TCP, 1-65535), given to the app as C(localhost:<port>) (O(app.redis_address_variable)).
-          - No port mapping is declared for it: the app reaches Redis on localhost inside the task, and nothing outside
+          - No port mapping is declared for it; the app reaches Redis on localhost inside the task, and nothing outside
             the task needs it. A revision that an earlier version registered with a Redis port mapping is replaced by
             one new revision without it.
         type: int
