@@ -20,6 +20,8 @@ from __future__ import annotations
 import copy
 import re
 
+from ansible_collections.fargate.microservice.plugins.module_utils._image_reference import image_reference_error
+
 # Fargate task sizes, from the AWS documentation of RegisterTaskDefinition `memory`
 # ("Task CPU and memory", Amazon ECS Developer Guide): task cpu units -> valid memory MiB.
 FARGATE_SIZES = {
@@ -194,6 +196,8 @@ def validate(params, container_keys=None):
         image, repository = container.get("image"), container.get("repository")
         if image is not None and not image.strip():
             errors.append(f"{option}.image is empty; give an image reference such as redis:7-alpine.")
+        elif image is not None and image_reference_error(image, f"{option}.image"):
+            errors.append(image_reference_error(image, f"{option}.image"))
         elif image is None and not (repository or "").strip():
             errors.append(f"{option} needs an image: set {option}.image, or {option}.repository to use the newest image in that ECR repository.")
         port = container.get("port")
@@ -259,14 +263,18 @@ def health_check_request(health_check):
     return result
 
 
-def container_request(container, log_group=None, log_region=None, environment=None, depends_on=None):
-    """Build one ContainerDefinition from the app/redis option dict (image already resolved)."""
+def container_request(container, log_group=None, log_region=None, environment=None, depends_on=None, port_mapping=True):
+    """Build one ContainerDefinition from the app/redis option dict (image already resolved).
+
+    ``port_mapping=False`` declares no port mapping for the container's port: it is then reached only
+    by its neighbours in the task, on localhost.
+    """
     result = {
         "name": container["name"],
         "image": container["image"],
         "essential": container.get("essential", True) is not False,
     }
-    if container.get("port") is not None:
+    if port_mapping and container.get("port") is not None:
         result["portMappings"] = [
             {"containerPort": container["port"], "hostPort": container["port"], "protocol": "tcp"}
         ]
@@ -316,7 +324,10 @@ def build_request(params, region=None):
             app_env[app["redis_address_variable"]] = app.get("redis_address") or f"localhost:{(redis or {}).get('port') or 6379}"
         containers.append(container_request(app, log_group, log_region, environment=app_env, depends_on=redis_depends))
     if redis:
-        containers.append(container_request(redis, log_group, log_region))
+        # In the sidecar web reaches Redis on localhost only (both share the task's network namespace), so its port
+        # is not mapped: nothing outside the task (load balancer, Service Connect) needs it. A Redis-only task (the
+        # service-discovery topology) keeps its mapping: the port other tasks reach it on.
+        containers.append(container_request(redis, log_group, log_region, port_mapping=not app))
     request = {
         "family": params["family"],
         "networkMode": "awsvpc",

@@ -215,7 +215,11 @@ options:
           - Costs ecr:DescribeRepositories and ecr:DescribeImages calls on every run.
         type: str
       port:
-        description: The container port (TCP, 1-65535), published as the same host port (C(awsvpc)).
+        description:
+          - The port Redis listens on (TCP, 1-65535), given to the app as C(localhost:<port>) (O(app.redis_address_variable)).
+          - No port mapping is declared for it; the app reaches Redis on localhost inside the task, and nothing outside
+            the task needs it. A revision that an earlier version registered with a Redis port mapping is replaced by
+            one new revision without it.
         type: int
         default: 6379
       environment:

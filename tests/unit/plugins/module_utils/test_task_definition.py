@@ -66,7 +66,8 @@ def described():
                 "name": "redis",
                 "image": "111.dkr.ecr.us-east-1.amazonaws.com/countweb/redis:7",
                 "cpu": 0,
-                "portMappings": [{"containerPort": 6379, "hostPort": 6379, "protocol": "tcp"}],
+                # No mapping is declared for Redis; AWS answers an empty list.
+                "portMappings": [],
                 "essential": True,
                 "environment": [],
                 "mountPoints": [],
@@ -203,7 +204,7 @@ CHANGES = [
      "containerDefinitions[web].image"),
     ("redis image", dict(**{"redis.image": "redis:8"}), "containerDefinitions[redis].image"),
     ("app port", dict(**{"app.port": 8080}), "containerDefinitions[web].portMappings[0].containerPort"),
-    ("redis port", dict(**{"redis.port": 6380}), "containerDefinitions[redis].portMappings[0].containerPort"),
+    ("redis port", dict(**{"redis.port": 6380}), "containerDefinitions[web].environment[REDIS_ADDR].value"),
     ("task cpu", dict(cpu=512, memory=1024), "cpu"),
     ("task memory", dict(memory=1024), "memory"),
     ("execution role", dict(execution_role="arn:aws:iam::123456789012:role/other"), "executionRoleArn"),
@@ -312,6 +313,22 @@ def test_redis_address_follows_redis_port():
     assert {"name": "REDIS_ADDR", "value": "localhost:6380"} in web(request(**{"redis.port": 6380}))["environment"]
 
 
+def test_redis_port_is_not_mapped():
+    """Web reaches Redis on localhost inside the task: only web's port is mapped (the load balancer's target)."""
+    r = request(**{"redis.port": 6380})
+    assert "portMappings" not in redis(r)
+    assert web(r)["portMappings"] == [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}]
+
+
+def test_a_revision_with_the_old_redis_mapping_differs_once():
+    """A revision registered with Redis's port mapping (as this module did before) differs from the request in that
+    mapping alone, so it is replaced by one new revision; the new one, described without it, equals the request."""
+    old = described()
+    redis(old)["portMappings"] = [{"containerPort": 6379, "hostPort": 6379, "protocol": "tcp"}]
+    assert td.differences(td.normalize(old), td.normalize(request())) == ["containerDefinitions[redis].portMappings"]
+    assert td.differences(td.normalize(described()), td.normalize(request())) == []
+
+
 def test_no_redis_address_variable():
     names = [e["name"] for e in web(request(**{"app.redis_address_variable": ""}))["environment"]]
     assert "REDIS_ADDR" not in names
@@ -352,6 +369,8 @@ INVALID = [
     ("duplicate names", dict(**{"redis.name": "web"}), "redis.name='web' is already the name of app"),
     ("bad container name", dict(**{"app.name": "web app"}), "app.name='web app' is invalid"),
     ("empty image", dict(**{"app.image": "  "}), "app.image is empty"),
+    ("malformed image", dict(**{"app.image": "Bad Image!!:@@"}), "app.image 'Bad Image!!:@@' is not a valid image reference"),
+    ("upper-case repository", dict(**{"redis.image": "Redis:7"}), "redis.image 'Redis:7' is not a valid image reference"),
     ("no image, no repository", dict(**{"redis.image": None}), "redis needs an image"),
     ("cpu reservations too big", dict(**{"app.cpu": 200, "redis.cpu": 100}), "reserve 300 CPU units"),
     ("memory reservations too big", dict(**{"app.memory": 400, "redis.memory": 200}), "memory add up to 600 MiB"),
