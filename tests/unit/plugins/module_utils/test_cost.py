@@ -281,16 +281,17 @@ def test_region_with_partial_prices_and_overrides():
 #   Fargate vCPU        0.5 vCPU x 0.04048/h x 730         = 14.7752
 #   Fargate memory      1 GB x 0.004445/h x 730            =  3.24485
 #   public IPv4         3 x 0.005/h x 730                  = 10.95
-#   logs ingestion, logs storage, ECR storage              = unpriced
-#   priced lines                                           = 82.64605
-# per_az: + 35.04 (second NAT) + 3.65 (its address)        = 121.33605
+#   logs ingestion, logs storage                           = unpriced
+#   ECR storage         0.5 GB x 0.10                      =  0.05
+#   priced lines                                           = 82.69605  (/730 = 0.113282 per hour)
+# per_az: + 35.04 (second NAT) + 3.65 (its address)        = 121.38605
 # none:   - 35.04 - 0.24 (NAT) - 3.65 (its address), the 6 interface endpoints and their GB
-#         unpriced                                         =  43.71605
+#         unpriced                                         =  43.76605
 EU_WEST_1_SINGLE = {
     "nat_gateway_hours": 35.04, "nat_gateway_data": 0.24, "alb_hours": 18.396, "fargate_vcpu": 14.7752,
-    "fargate_memory": 3.24485, "public_ipv4": 10.95,
+    "fargate_memory": 3.24485, "public_ipv4": 10.95, "ecr_storage": 0.05,
 }
-EU_WEST_1_TOTALS = {"single": 82.64605, "per_az": 121.33605, "none": 43.71605}
+EU_WEST_1_TOTALS = {"single": 82.69605, "per_az": 121.38605, "none": 43.76605}
 
 
 def test_eu_west_1_hand_worked_with_its_unpriced_lines():
@@ -298,41 +299,41 @@ def test_eu_west_1_hand_worked_with_its_unpriced_lines():
     lines = monthly(report)
     for item, expected in EU_WEST_1_SINGLE.items():
         assert lines[item] == pytest.approx(expected, abs=1e-6), item
-    unpriced = ["alb_lcus", "logs_ingestion", "logs_storage", "ecr_storage"]
+    unpriced = ["alb_lcus", "logs_ingestion", "logs_storage"]
     assert [item for item, value in lines.items() if value is None] == unpriced
     assert {item for item, value in lines.items() if value} == set(EU_WEST_1_SINGLE)
     for mode, total in EU_WEST_1_TOTALS.items():
         assert report["modes"][mode]["monthly"] == pytest.approx(total, abs=1e-6), mode
     assert report["modes"]["single"]["unpriced"] == unpriced
     assert report["modes"]["none"]["unpriced"] == ["alb_lcus", "interface_endpoints", "interface_endpoint_data"] + unpriced[1:]
-    assert [line["price"] for line in report["unpriced"]] == ["alb_lcu_hour", "logs_ingest_gb", "logs_storage_gb_month", "ecr_storage_gb_month"]
+    assert [line["price"] for line in report["unpriced"]] == ["alb_lcu_hour", "logs_ingest_gb", "logs_storage_gb_month"]
     assert report["unpriced_in_any_mode"] == sorted(
-        ["alb_lcu_hour", "logs_ingest_gb", "logs_storage_gb_month", "ecr_storage_gb_month", "interface_endpoint_hour", "interface_endpoint_gb"]
+        ["alb_lcu_hour", "logs_ingest_gb", "logs_storage_gb_month", "interface_endpoint_hour", "interface_endpoint_gb"]
     )
     table = report["table"]
     assert "Load balancer LCUs                unpriced    unpriced    unpriced" in table
     assert "Interface endpoints                   0.00        0.00    unpriced" in table
-    assert "priced lines per month               82.65      121.34       43.72" in table
+    assert "priced lines per month               82.70      121.39       43.77" in table
     assert table[-1] == (
         "Unpriced in eu-west-1 (no confirmed price in roles/cost/vars/prices.yml): Load balancer LCUs (alb_lcu_hour),"
-        " ECR storage (ecr_storage_gb_month), Endpoint data processed (interface_endpoint_gb), Interface endpoints"
+        " Endpoint data processed (interface_endpoint_gb), Interface endpoints"
         " (interface_endpoint_hour), CloudWatch Logs ingestion (logs_ingest_gb), CloudWatch Logs storage"
         " (logs_storage_gb_month); the totals leave them out, cost_prices sets them."
     )
     assert report["short"] == (
-        "Estimated cost in eu-west-1 (network_nat_mode single): at least 0.1132 USD per hour, 82.65 USD per month"
+        "Estimated cost in eu-west-1 (network_nat_mode single): at least 0.1133 USD per hour, 82.70 USD per month"
         " (NAT 35.28, ALB 18.40, Fargate 18.02, public IPv4 10.95); unpriced in eu-west-1: alb_lcu_hour, logs_ingest_gb,"
-        " logs_storage_gb_month, ecr_storage_gb_month (set cost_prices)."
+        " logs_storage_gb_month (set cost_prices)."
     )
 
 
 def test_cost_prices_fill_the_unpriced_lines():
-    # eu-west-1 with the four missing prices of the single mode set: + 0.2336 (LCUs at 0.008) + 0.50 (1 GB of
-    # logs at 0.50) + 0.029589 (storage at 0.03) + 0.05 (ECR at 0.10) = 83.459239, nothing unpriced in single
-    prices = {"alb_lcu_hour": 0.008, "logs_ingest_gb": 0.50, "logs_storage_gb_month": 0.03, "ecr_storage_gb_month": 0.10}
+    # eu-west-1 with the three missing prices of the single mode set: + 0.2336 (LCUs at 0.008) + 0.50 (1 GB of
+    # logs at 0.50) + 0.029589 (storage at 0.03) = 83.459239, nothing unpriced in single
+    prices = {"alb_lcu_hour": 0.008, "logs_ingest_gb": 0.50, "logs_storage_gb_month": 0.03}
     report = estimate(inputs(microservice_aws_region="eu-west-1", cost_prices=prices), _price_list())
     assert report["unpriced"] == [] and report["modes"]["single"]["unpriced"] == []
-    assert report["monthly"] == pytest.approx(82.64605 + 0.2336 + 0.5 + 0.029589 + 0.05, abs=1e-6)
+    assert report["monthly"] == pytest.approx(82.69605 + 0.2336 + 0.5 + 0.029589, abs=1e-6)
     assert report["short"].startswith("Estimated cost in eu-west-1 (network_nat_mode single): 0.1143 USD per hour")
     assert "unpriced" not in report["short"]
 
