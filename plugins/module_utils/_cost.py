@@ -329,10 +329,16 @@ def table(report):
     rows.append(f"{total + ' per month':<{width}}" + "".join(f"{_money(modes[mode]['monthly']):>12}" for mode in NAT_MODES))
     rows.append(f"{total + ' per hour':<{width}}" + "".join(f"{_money(modes[mode]['hourly'], 4):>12}" for mode in NAT_MODES))
     chosen = modes[report["nat_mode"]]["monthly"]
-    rows.append(
-        f"{'difference to ' + report['nat_mode']:<{width}}"
-        + "".join(f"{('+' if modes[mode]['monthly'] - chosen >= 0.005 else '') + _money(modes[mode]['monthly'] - chosen):>12}" for mode in NAT_MODES)
-    )
+    chosen_unpriced = set(modes[report["nat_mode"]]["unpriced"])
+
+    def difference(mode):
+        # Two modes compare only when the same lines are unpriced in both.
+        if set(modes[mode]["unpriced"]) != chosen_unpriced:
+            return "n/a"
+        value = modes[mode]["monthly"] - chosen
+        return ("+" if value >= 0.005 else "") + _money(value)
+
+    rows.append(f"{'difference to ' + report['nat_mode']:<{width}}" + "".join(f"{difference(mode):>12}" for mode in NAT_MODES))
     if partial:
         labels = {}
         for mode in NAT_MODES:

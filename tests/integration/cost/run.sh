@@ -80,6 +80,7 @@ if run eu-west-1 0 -i inventory/aws playbooks/cost.yml -e microservice_aws_regio
   for pair in single:82.70 per_az:121.39 none:43.77; do total eu-west-1 "${pair%%:*}" "${pair##*:}" || ok=0; done
   grep -qF 'Load balancer LCUs                unpriced    unpriced    unpriced' "$WORK/eu-west-1.log" || ok=0
   grep -qF 'priced lines per month               82.70      121.39       43.77' "$WORK/eu-west-1.log" || ok=0
+  grep -qF 'difference to single                  0.00      +38.69         n/a' "$WORK/eu-west-1.log" || ok=0
   grep -qF 'Unpriced in eu-west-1 (no confirmed price in roles/cost/vars/prices.yml): Load balancer LCUs (alb_lcu_hour)' "$WORK/eu-west-1.log" || ok=0
   .venv/bin/python -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit([u["price"] for u in r["unpriced"]] != ["alb_lcu_hour","logs_ingest_gb","logs_storage_gb_month"])' \
     "$WORK/eu-west-1.json" || ok=0

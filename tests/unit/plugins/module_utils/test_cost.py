@@ -314,6 +314,8 @@ def test_eu_west_1_hand_worked_with_its_unpriced_lines():
     assert "Load balancer LCUs                unpriced    unpriced    unpriced" in table
     assert "Interface endpoints                   0.00        0.00    unpriced" in table
     assert "priced lines per month               82.70      121.39       43.77" in table
+    # none has other lines unpriced than single (the endpoints): no difference is given for it
+    assert "difference to single                  0.00      +38.69         n/a" in table
     assert table[-1] == (
         "Unpriced in eu-west-1 (no confirmed price in roles/cost/vars/prices.yml): Load balancer LCUs (alb_lcu_hour),"
         " Endpoint data processed (interface_endpoint_gb), Interface endpoints"
