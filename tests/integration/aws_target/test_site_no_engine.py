@@ -81,7 +81,8 @@ def emulator():
 def task_images(endpoint):
     """{container: image} of the newest revision of the deployment's family."""
     ecs = _client(endpoint, "ecs")
-    arn = ecs.list_task_definitions(familyPrefix=f"{D}-web-redis-task", sort="DESC")["taskDefinitionArns"][0]
+    arns = ecs.list_task_definitions(familyPrefix=f"{D}-web-redis-task")["taskDefinitionArns"]
+    arn = max(arns, key=lambda a: int(a.rsplit(":", 1)[1]))  # by revision number (the emulator ignores sort)
     definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
     return {c["name"]: c["image"] for c in definition["containerDefinitions"]}
 
