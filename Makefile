@@ -20,7 +20,7 @@ DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk
 
 .PHONY: help setup setup-host venv deploy teardown status rollback cost changelog test test-lane-aws test-lane-containers lint \
 	unit sanity gotest integration integration-modules integration-aws integration-aws-target integration-network integration-logs \
-	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown integration-topology ee-context \
+	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown integration-topology integration-image-arch ee-context \
 	molecule bench clean logs
 
 help:
@@ -92,7 +92,7 @@ test-lane-aws: venv
 	$(MAKE) --no-print-directory -k sanity integration-awx integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown
+	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown integration-image-arch
 
 integration: integration-modules integration-aws integration-aws-target integration-network
 
@@ -143,13 +143,18 @@ integration-topology: venv
 
 # the aws target against its own emulator (a free port) with moto's request recorder: who and where,
 # credentials, session token, service-linked roles, teardown without an engine, network_nat_mode none
-# endpoints and zones, the ALB's egress (about 4-7 min)
+# endpoints and zones, the ALB's egress; site.yml with images given and no engine, its no-op rerun,
+# the image the sources give after a revert (test_site_no_engine.py) (about 10-18 min)
 integration-aws-target: venv
 	$(BIN)/python -m pytest -q tests/integration/aws_target
 
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv
 	bash tests/integration/network/run.sh
+
+# a real arm64 cross-build of the web image on Podman: the image says arm64, /app is an AArch64 ELF (about 2-4 min)
+integration-image-arch: setup
+	IT_ARCH_EMULATOR_PORT=$${IT_ARCH_EMULATOR_PORT:-5212} $(BIN)/python -m pytest -q tests/integration/image_arch
 
 # local teardown: two deployments on one emulator and one Podman service (both the test's own)
 # survive each other's teardown; the last one stops both; second teardowns change nothing (about 5 min)
