@@ -20,7 +20,7 @@ DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk
 
 .PHONY: help setup setup-host venv deploy teardown status rollback cost changelog test test-lane-aws test-lane-containers lint \
 	unit sanity gotest integration integration-modules integration-aws integration-aws-target integration-network integration-logs \
-	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown integration-topology integration-image-arch ee-context \
+	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown integration-topology integration-image-arch integration-iam ee-context \
 	molecule bench clean logs
 
 help:
@@ -89,7 +89,7 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-awx integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology
+	$(MAKE) --no-print-directory -k sanity integration-awx integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam
 
 test-lane-containers: setup
 	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown integration-image-arch
@@ -147,6 +147,11 @@ integration-topology: venv
 # the image the sources give after a revert (test_site_no_engine.py) (about 10-18 min)
 integration-aws-target: venv
 	$(BIN)/python -m pytest -q tests/integration/aws_target
+
+# docs/iam/deployer-policy.json against every IAM action that site.yml, its reruns and teardown make on the
+# aws target (moto's request recorder, its own emulator on a free port or IT_IAM_EMULATOR_PORT; about 8-15 min)
+integration-iam: venv
+	$(BIN)/python -m pytest -q tests/integration/iam
 
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv
