@@ -82,6 +82,25 @@ def stopped_task_lines(tasks):
 # DeploymentRolloutState enum (COMPLETED | FAILED | IN_PROGRESS) and Deployment.status
 # (PRIMARY | ACTIVE | INACTIVE).
 
+def service_status(services):
+    """The status of the one service DescribeServices was asked about: ACTIVE, DRAINING, INACTIVE or MISSING.
+
+    A deleted service is DRAINING while ECS stops its tasks, then INACTIVE (DescribeServices still returns it
+    for a while), then MISSING (listed under ``failures``). CreateService refuses a service of the same name
+    while it is DRAINING, so a rerun after an interrupted teardown must wait for INACTIVE first.
+    """
+    statuses = [s.get("status", "") for s in services or []]
+    for status in ("ACTIVE", "DRAINING", "INACTIVE"):
+        if status in statuses:
+            return status
+    return "MISSING"
+
+
+def scaling_resource_id(cluster, service):
+    """Application Auto Scaling's resource id of an ECS service, from names or ARNs: service/<cluster>/<service>."""
+    return "service/" + cluster.rsplit("/", 1)[-1] + "/" + service.rsplit("/", 1)[-1]
+
+
 def revision_of(task_definition):
     """``family:revision`` of a task definition ARN (or of ``family:revision`` itself); '' for none."""
     return (task_definition or "").rsplit("/", 1)[-1]

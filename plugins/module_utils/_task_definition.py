@@ -543,13 +543,3 @@ def _timestamp(value):
         return value.timestamp()
     return float(value)
 
-
-def jsonable(value):
-    """Make a DescribeTaskDefinition result JSON-safe (datetimes to ISO 8601 strings)."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value

@@ -23,6 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _ownership
 from ansible_collections.fargate.microservice.plugins.module_utils import _task_definition as td
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import jsonable
 
 HEALTH_CHECK_SPEC = dict(
     command=dict(type="list", elements="str", required=True),
@@ -278,7 +279,7 @@ def present(module, api):
         else:
             definition = api.register(request, final_tags)
 
-    result["task_definition"] = td.jsonable(definition)
+    result["task_definition"] = jsonable(definition)
     result["arn"] = definition.get("taskDefinitionArn")
     result["revision"] = definition.get("revision")
     result["tags"] = final_tags

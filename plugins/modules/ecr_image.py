@@ -36,7 +36,7 @@ options:
         ECR's C(DescribeImages) does with C(imageDigest), for example for an image reference C(repository@sha256:...).
       - Read only; cannot be combined with O(image_manifest).
     type: str
-    version_added: 1.1.0
+    version_added: 0.1.0
   image_manifest:
     description:
       - Image manifest (JSON text, byte for byte as the image's registry or local storage holds it).

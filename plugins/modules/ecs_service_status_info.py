@@ -62,7 +62,8 @@ options:
     type: str
   autoscaling:
     description:
-      - Also return the service's Application Auto Scaling scalable target and scaling policies (read-only), so a
+      - Also return the service's Application Auto Scaling scalable target and scaling policies (read-only), found by
+        the resource id C(service/<cluster>/<service>) even when the service is gone (an interrupted teardown), so a
         playbook can decide whether M(community.aws.application_autoscaling_policy) needs to run at all (that module
         compares its options in a way that reports a change on every run, and writes even in check mode).
     type: bool
@@ -110,6 +111,13 @@ cluster_exists:
   description: Whether the cluster exists.
   returned: always
   type: bool
+status:
+  description:
+    - The service's status, C(ACTIVE), C(DRAINING) (being deleted; it cannot be created again until it is
+      C(INACTIVE)), C(INACTIVE), or C(MISSING) when DescribeServices does not know it.
+  returned: always
+  type: str
+  sample: ACTIVE
 service:
   description: The service as DescribeServices returns it (API camelCase keys, tags included), or an empty dict.
   returned: always
@@ -203,7 +211,14 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _service_status as ss
+from ansible_collections.fargate.microservice.plugins.module_utils._autoscaling_target import find
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import jsonable
+
+
+@AWSRetry.jittered_backoff()
+def find_scaling(client, namespace, resource_id, dimension):
+    """The scalable target and its policies (paginated describe calls)."""
+    return find(client, namespace, resource_id, dimension)
 
 
 @AWSRetry.jittered_backoff()
@@ -254,6 +269,7 @@ def main():
         rollout_state_reason=primary.get("rolloutStateReason", ""),
         task_definition=ss.revision_of(service.get("taskDefinition")),
         primary_deployment_id=primary.get("id", ""),
+        status=ss.service_status(response.get("services", [])),
     )
     verdict = None
     if params["deployment_id"]:
@@ -277,19 +293,16 @@ def main():
         if verdict is not None:
             result["message"] = ss.verdict_message(verdict, params["service"], result["stopped_task_lines"])
     if params["autoscaling"]:
-        result["scalable_target"], result["scaling_policies"] = {}, []
-        if service:
-            scaling = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
-            resource_id = "service/" + service["clusterArn"].rsplit("/", 1)[-1] + "/" + service["serviceName"]
-            query = dict(ServiceNamespace="ecs", ScalableDimension="ecs:service:DesiredCount")
-            try:
-                targets = scaling.describe_scalable_targets(aws_retry=True, ResourceIds=[resource_id], **query)
-                policies = scaling.describe_scaling_policies(aws_retry=True, ResourceId=resource_id, **query)
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-                module.fail_json_aws(e, msg=f"Could not describe the auto scaling of service {params['service']!r}")
-            if targets.get("ScalableTargets"):
-                result["scalable_target"] = jsonable(targets["ScalableTargets"][0])
-            result["scaling_policies"] = jsonable(policies.get("ScalingPolicies", []))
+        # Found by resource id, also without an ACTIVE service: a teardown interrupted after deleting the
+        # service leaves its scalable target behind.
+        scaling = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
+        try:
+            target, policies = find_scaling(scaling, "ecs", ss.scaling_resource_id(params["cluster"], params["service"]),
+                                            "ecs:service:DesiredCount")
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+            module.fail_json_aws(e, msg=f"Could not describe the auto scaling of service {params['service']!r}")
+        result["scalable_target"] = jsonable(target or {})
+        result["scaling_policies"] = jsonable(policies)
     module.exit_json(**result)
 
 

@@ -575,7 +575,3 @@ T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 ])
 def test_newest_image(images, expected):
     assert td.newest_image(URI, images) == expected
-
-
-def test_jsonable_dates():
-    assert td.jsonable({"a": [T0]}) == {"a": ["2026-01-01T00:00:00+00:00"]}
