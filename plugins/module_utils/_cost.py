@@ -93,12 +93,16 @@ def _bool(inputs, name):
 def spot_tasks(strategy, tasks):
     """Return the expected number of the ``tasks`` placed on FARGATE_SPOT by ``strategy``.
 
-    ECS first gives each provider its ``base`` (in strategy order, while tasks are left), then
-    spreads the remaining tasks in proportion to the weights.
+    ``strategy`` is service_capacity_provider_strategy: empty means the service role's launch type
+    FARGATE (all on-demand; the cluster's default strategy is not used). Otherwise ECS first gives each
+    provider its ``base`` (in strategy order, while tasks are left), then spreads the remaining tasks in
+    proportion to the weights.
     """
-    name = "ecs_cluster_capacity_provider_strategy"
-    if not isinstance(strategy, (list, tuple)) or not strategy:
-        raise CostError(f"{name} must be a non-empty list of {{capacity_provider, weight, base}}, got {strategy!r}.")
+    name = "service_capacity_provider_strategy"
+    if strategy is None or (isinstance(strategy, (list, tuple)) and not strategy):
+        return 0.0
+    if not isinstance(strategy, (list, tuple)):
+        raise CostError(f"{name} must be a list of {{capacity_provider, weight, base}}, got {strategy!r}.")
     seen, weights, bases = [], {}, {}
     for item in strategy:
         if not isinstance(item, dict) or item.get("capacity_provider") not in PROVIDERS:
@@ -166,7 +170,7 @@ def _plan(inputs, mode, tasks):
     memory = _number(inputs, "task_memory", 1, True) / 1024.0
     arch = ARCHITECTURES[_choice(inputs, "task_cpu_architecture", tuple(ARCHITECTURES))]
     ephemeral = _number(inputs, "task_ephemeral_storage", 0, True, 200)
-    spot = spot_tasks(inputs.get("ecs_cluster_capacity_provider_strategy"), tasks)
+    spot = spot_tasks(inputs.get("service_capacity_provider_strategy"), tasks)
     on_demand = tasks - spot
     nat_count = {"single": 1, "per_az": zones, "none": 0}[mode]
     alb_ips = zones if _choice(inputs, "alb_scheme", ALB_SCHEMES) == "internet-facing" else 0
@@ -180,6 +184,7 @@ def _plan(inputs, mode, tasks):
     retention = _number(inputs, "ecs_cluster_log_retention_days", 1, True)
     log_gb = _number(inputs, "cost_log_ingested_gb_month")
     discovery = _choice(inputs, "microservice_topology", TOPOLOGIES) == "service_discovery"
+    redis_tasks = 1 if discovery else 0
     endpoints = mode == "none"
     return [
         _line("nat_gateway_hours", "NAT gateways", nat_count, "gateways", "nat_gateway_hour", "hour", hours),
@@ -191,8 +196,13 @@ def _plan(inputs, mode, tasks):
         _line("fargate_memory", "Fargate memory (on-demand)", on_demand * memory, "GB", f"fargate_gb_hour_{arch}", "hour", hours),
         _line("fargate_spot_vcpu", "Fargate Spot vCPU", spot * cpu, "vCPU", f"fargate_spot_vcpu_hour_{arch}", "hour", hours),
         _line("fargate_spot_memory", "Fargate Spot memory", spot * memory, "GB", f"fargate_spot_gb_hour_{arch}", "hour", hours),
-        _line("fargate_ephemeral_storage", "Fargate storage above 20 GB", tasks * max(0, ephemeral - FREE_EPHEMERAL_GB), "GB",
-              "fargate_ephemeral_gb_hour", "hour", hours),
+        # service_discovery: the ECS service redis runs one more task of the same size, on-demand (launch type FARGATE).
+        _line("fargate_redis_vcpu", "Fargate vCPU (Redis service)", redis_tasks * cpu, "vCPU", f"fargate_vcpu_hour_{arch}",
+              "hour", hours),
+        _line("fargate_redis_memory", "Fargate memory (Redis service)", redis_tasks * memory, "GB", f"fargate_gb_hour_{arch}",
+              "hour", hours),
+        _line("fargate_ephemeral_storage", "Fargate storage above 20 GB",
+              (tasks + redis_tasks) * max(0, ephemeral - FREE_EPHEMERAL_GB), "GB", "fargate_ephemeral_gb_hour", "hour", hours),
         _line("public_ipv4", "Public IPv4 (ALB + NAT)", alb_ips + nat_count, "addresses", "public_ipv4_hour", "hour", hours),
         _line("interface_endpoints", "Interface endpoints", len(services) * zones if endpoints else 0, "endpoint-zones",
               "interface_endpoint_hour", "hour", hours),
@@ -274,7 +284,7 @@ def estimate(inputs, price_list):
         "hours_per_month": hours,
         "nat_mode": selected,
         "tasks": tasks,
-        "spot_tasks": spot_tasks(inputs.get("ecs_cluster_capacity_provider_strategy"), tasks),
+        "spot_tasks": spot_tasks(inputs.get("service_capacity_provider_strategy"), tasks),
         "hourly": modes[selected]["hourly"],
         "monthly": modes[selected]["monthly"],
         "modes": modes,

@@ -66,7 +66,7 @@ DEFAULTS = {
     "service_autoscaling": False,
     "service_autoscaling_min": 2,
     "service_autoscaling_max": 4,
-    "ecs_cluster_capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": 1, "base": 0}],
+    "service_capacity_provider_strategy": [],
     "ecs_cluster_log_retention_days": 30,
     "alb_scheme": "internet-facing",
     "cost_prices": {},
@@ -194,6 +194,9 @@ def test_arm():
         # the base is larger than the count: all on the base's provider
         ([{"capacity_provider": "FARGATE", "weight": 1, "base": 5}, {"capacity_provider": "FARGATE_SPOT", "weight": 9}], 2, 0.0),
         ([{"capacity_provider": "FARGATE", "weight": 0}, {"capacity_provider": "FARGATE_SPOT", "weight": 1}], 2, 2.0),
+        # no strategy: the service role's launch type FARGATE, all on-demand
+        ([], 2, 0.0),
+        (None, 2, 0.0),
     ],
 )
 def test_spot_share(strategy, tasks, expected):
@@ -207,7 +210,7 @@ def test_spot_lines():
     #   Spot vCPU 0.375 x 0.01264355 x 730 = 3.461171813
     #   Spot memory 0.75 x 0.00138835 x 730 = 0.760121625
     strategy = [{"capacity_provider": "FARGATE", "weight": 1, "base": 1}, {"capacity_provider": "FARGATE_SPOT", "weight": 3}]
-    report = estimate(inputs(service_desired_count=3, ecs_cluster_capacity_provider_strategy=strategy), PRICES)
+    report = estimate(inputs(service_desired_count=3, service_capacity_provider_strategy=strategy), PRICES)
     lines = monthly(report)
     assert report["spot_tasks"] == pytest.approx(1.5)
     assert lines["fargate_vcpu"] == pytest.approx(11.0814)
@@ -228,16 +231,21 @@ def test_override_one_price():
 
 def test_override_gives_a_price_the_list_lacks():
     # Cloud Map: 1 instance x 0.10 + 1 private DNS namespace (hosted zone) x 0.50 = +0.60
+    # The Redis service's one task, same size as web's (0.25 vCPU, 0.5 GB), on-demand x86, 730 h:
+    #   0.25 x 0.04048 x 730 = 7.3876 and 0.5 x 0.004445 x 730 = 1.622425, so +9.010025
     report = estimate(inputs(microservice_topology="service_discovery", cost_prices={"cloud_map_resource_month": 0.10}), PRICES)
     lines = monthly(report)
     assert lines["cloud_map_instances"] == pytest.approx(0.10)
     assert lines["cloud_map_namespace"] == pytest.approx(0.50)
-    assert report["monthly"] == pytest.approx(SINGLE_TOTAL + 0.60, abs=1e-6)
+    assert lines["fargate_redis_vcpu"] == pytest.approx(7.3876, abs=1e-6)
+    assert lines["fargate_redis_memory"] == pytest.approx(1.622425, abs=1e-6)
+    assert report["monthly"] == pytest.approx(SINGLE_TOTAL + 0.60 + 9.010025, abs=1e-6)
 
 
 def test_cloud_map_is_zero_for_the_sidecar_topology():
     lines = monthly(estimate(inputs(), PRICES))
     assert lines["cloud_map_instances"] == 0 and lines["cloud_map_namespace"] == 0
+    assert lines["fargate_redis_vcpu"] == 0 and lines["fargate_redis_memory"] == 0
 
 
 def test_internal_alb_has_no_public_address():
@@ -344,7 +352,7 @@ def test_arm_spot_is_unpriced_in_us_east_1():
     # every task on Spot, ARM64: the Spot ARM prices are null, so both Fargate lines are unpriced and
     # the priced lines are 79.283239 - 14.7752 - 3.24485 = 61.263189
     strategy = [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]
-    report = estimate(inputs(task_cpu_architecture="ARM64", ecs_cluster_capacity_provider_strategy=strategy), PRICES)
+    report = estimate(inputs(task_cpu_architecture="ARM64", service_capacity_provider_strategy=strategy), PRICES)
     lines = monthly(report)
     assert lines["fargate_spot_vcpu"] is None and lines["fargate_spot_memory"] is None
     assert lines["fargate_vcpu"] == 0 and lines["fargate_memory"] == 0
@@ -354,12 +362,13 @@ def test_arm_spot_is_unpriced_in_us_east_1():
 
 
 def test_cloud_map_instances_unpriced_namespace_priced():
-    # Cloud Map's instance price is null; its namespace (a Route 53 hosted zone, 0.50) is priced: 79.283239 + 0.50
+    # Cloud Map's instance price is null; its namespace (a Route 53 hosted zone, 0.50) is priced, and the Redis
+    # service's task (9.010025, see test_override_gives_a_price_the_list_lacks): 79.283239 + 0.50 + 9.010025
     report = estimate(inputs(microservice_topology="service_discovery"), PRICES)
     lines = monthly(report)
     assert lines["cloud_map_instances"] is None
     assert lines["cloud_map_namespace"] == pytest.approx(0.50)
-    assert report["monthly"] == pytest.approx(SINGLE_TOTAL + 0.50, abs=1e-6)
+    assert report["monthly"] == pytest.approx(SINGLE_TOTAL + 0.50 + 9.010025, abs=1e-6)
     assert [line["price"] for line in report["unpriced"]] == ["cloud_map_resource_month"]
 
 
@@ -386,12 +395,12 @@ def test_table_and_short_form():
         ({"service_desired_count": True}, "service_desired_count must be a number"),
         ({"service_autoscaling": "maybe"}, "service_autoscaling must be true or false"),
         ({"service_autoscaling": True, "service_autoscaling_min": 5}, "service_autoscaling_min (5) must not be above service_autoscaling_max (4)."),
-        ({"ecs_cluster_capacity_provider_strategy": [{"capacity_provider": "EC2", "weight": 1}]},
-         "ecs_cluster_capacity_provider_strategy may name only FARGATE and FARGATE_SPOT"),
-        ({"ecs_cluster_capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": 0}]}, "needs at least one weight above 0"),
-        ({"ecs_cluster_capacity_provider_strategy": [{"capacity_provider": "FARGATE", "base": 1}, {"capacity_provider": "FARGATE_SPOT", "base": 1}]},
+        ({"service_capacity_provider_strategy": [{"capacity_provider": "EC2", "weight": 1}]},
+         "service_capacity_provider_strategy may name only FARGATE and FARGATE_SPOT"),
+        ({"service_capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": 0}]}, "needs at least one weight above 0"),
+        ({"service_capacity_provider_strategy": [{"capacity_provider": "FARGATE", "base": 1}, {"capacity_provider": "FARGATE_SPOT", "base": 1}]},
          "may give a base above 0 to one capacity provider only"),
-        ({"ecs_cluster_capacity_provider_strategy": []}, "ecs_cluster_capacity_provider_strategy must be a non-empty list"),
+        ({"service_capacity_provider_strategy": "FARGATE_SPOT"}, "service_capacity_provider_strategy must be a list"),
         ({"ecs_cluster_log_retention_days": 0}, "ecs_cluster_log_retention_days must be 1 or more"),
         ({"alb_scheme": "public"}, "alb_scheme must be one of internet-facing, internal"),
         ({"microservice_topology": "mesh"}, "microservice_topology must be one of sidecar, service_discovery"),
