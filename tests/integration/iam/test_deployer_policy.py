@@ -203,7 +203,7 @@ class Emulator:
             if entry.get("body_encoded"):
                 body = base64.b64decode(body).decode("utf-8", "replace")
             if "x-amz-target" in headers:
-                prefix, _, op = headers["x-amz-target"].rpartition(".")
+                prefix, _dot, op = headers["x-amz-target"].rpartition(".")
                 params = json.loads(body) if body.strip().startswith("{") else {}
                 found.append((scope.group(1), op, params, None, prefix))
             else:
@@ -274,7 +274,7 @@ class Recorder:
                  for path, args in playbooks]
         results = []
         for proc in procs:
-            out, _ = proc.communicate(timeout=1200)
+            out, _err = proc.communicate(timeout=1200)
             results.append(itlib.Run(subprocess.CompletedProcess(proc.args, proc.returncode, out)))
         for action in actions_of(self.models, self.emulator.requests()):
             self.used[action].add(label)
@@ -335,7 +335,7 @@ def recorded():
     """Every scenario at once, each on an emulator of its own (IT_IAM_EMULATOR_PORT, +1, +2, else free ports)."""
     models = Models()
     base = os.environ.get("IT_IAM_EMULATOR_PORT")
-    ports = [int(base) + i for i in range(len(SCENARIOS))] if base else [_free_port() for _ in SCENARIOS]
+    ports = [int(base) + i for i in range(len(SCENARIOS))] if base else [_free_port() for _scenario in SCENARIOS]
     emulators = [Emulator(port) for port in ports]
     recorders = {name: Recorder(emu, models) for name, emu in zip(SCENARIOS, emulators)}
     failures = {}
@@ -453,4 +453,4 @@ def test_tag_conditions_name_the_ownership_tag():
     keys = [(key, value) for s in json.loads(POLICY.read_text())["Statement"]
             for test in s.get("Condition", {}).values() for key, value in test.items() if "Tag/" in key]
     assert keys, "the policy scopes EC2 by the ownership tag"
-    assert {k.split("/", 1)[1] for k, _ in keys} == {OWNER_TAG_KEY} and {v for _, v in keys} == {"countweb"}, keys
+    assert {k.split("/", 1)[1] for k, _value in keys} == {OWNER_TAG_KEY} and {v for _key, v in keys} == {"countweb"}, keys
