@@ -62,9 +62,15 @@ def emulator():
     shutil.rmtree(RECORDING.parent, ignore_errors=True)
 
 
+# The images recorded in the emulated ECR (test_sidecar_then_...), given as images: image_build is skipped and moto
+# hosts no registry, so the images the sources give are never pushed here.
+REGISTRY = f"123456789012.dkr.ecr.{itlib.REGION}.amazonaws.com"
+IMAGES = {"task_web_image": f"{REGISTRY}/{D}/web:1.0.0", "task_redis_image": f"{REGISTRY}/{D}/redis:7"}
+
+
 def site(topology, *args):
     return itlib.playbook("site.yml", SKIP, *args, microservice_deployment=D, microservice_topology=topology,
-                          service_wait="true")
+                          service_wait="true", **IMAGES)
 
 
 def recorded(run_it):
