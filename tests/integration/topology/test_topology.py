@@ -284,7 +284,8 @@ def test_sidecar_then_service_discovery_then_sidecar_then_teardown():
 def test_bad_topology_is_refused_before_any_aws_call():
     run, actions = recorded(lambda: site("cloudmap"))
     assert run.rc != 0
-    assert "microservice_topology 'cloudmap' is unknown; use sidecar" in run.out, run
+    # the preflight role's argument spec answers first (its choices), naming the variable and the choices
+    assert "value of microservice_topology must be one of: sidecar, service_discovery, got: cloudmap" in run.out, run
     assert actions == [], actions
 
 
