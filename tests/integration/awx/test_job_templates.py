@@ -17,9 +17,24 @@ stdin closed and no TTY. HOME and TMPDIR point into the directory, as in an exec
 environment (whose HOME is /runner and whose /tmp is the container's).
 
 The inventory is the one AWX imports from inventory/aws with one change: the AWS endpoint is this
-test's emulator (port IT_AWX_EMULATOR_PORT, default 5451). Templates that need a container engine
-(image_build, deploy's task registration needs images) or a deployed site (verify, service,
-task, rollback) are not run here; network, registry, ecs_cluster, alb and teardown are.
+test's emulator (port IT_AWX_EMULATOR_PORT, default 5451). One stack (deployment hawx) is built and
+removed by the templates in the order a user launches them: network, registry, ecs_cluster, alb;
+image_build through the "Container engine" credential; task, service; status, logs; deploy; verify;
+the workflow's nodes; rollback; teardown.
+
+- image_build: the credential is injected as AWX injects it (awx_rules.inject_credential: the PEMs
+  as files in env/, their paths and DOCKER_HOST/DOCKER_TLS_VERIFY in the job's environment) and
+  points at a real TLS engine: HAProxy on 127.0.0.1:IT_AWX_ENGINE_PORT (default 8681) terminating
+  TLS, client certificate required, in front of the shared Podman socket. The images are really
+  built through it (the build cache of the shared engine makes that cheap), then the push fails:
+  the emulator hosts no registry. What the push would leave in ECR is recorded with the engine's
+  own manifest (as the local target's image_build records its images), and the rerun finds both
+  images there and changes nothing. The template's extra vars name the offline base images of
+  this machine (it cannot pull the official ones).
+- verify cannot pass here: the ALB's DNS name that the emulator returns resolves nowhere and
+  moto runs no task. The verify template and the workflow's verify node are asserted to fail at
+  the wait for the page with that URL, which is what sends the workflow to its rollback node.
+- status and logs are read-only: one run each, changed=0.
 
 Run: .venv/bin/python -m pytest -v tests/integration/awx
 """
@@ -31,8 +46,10 @@ import os
 import secrets
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -58,6 +75,16 @@ CREDENTIAL["AWS_SESSION_TOKEN"] = CREDENTIAL["AWS_SECURITY_TOKEN"]
 # AWS_ACCESS_KEY_ID) and amazon.aws logs its access_key option (not no_log) in module_args.
 SECRETS = [CREDENTIAL["AWS_SECRET_ACCESS_KEY"], CREDENTIAL["AWS_SECURITY_TOKEN"]]
 JOB_IDS = iter(range(100, 1000))
+OWNED = [{"Name": "tag:fargate.microservice/deployment", "Values": [D]}]
+ENGINE_PORT = int(os.environ.get("IT_AWX_ENGINE_PORT", "8681"))
+PODMAN_SOCKET = "/run/fargate-microservice/podman.sock"
+PODMAN_ENV = {"CONTAINERS_CONF": str(ROOT / "files/podman/containers.conf"),
+              "CONTAINERS_STORAGE_CONF": str(ROOT / "files/podman/storage.conf")}
+# This machine cannot pull the official base images: the image_build template is given the
+# offline ones (as a user of such a controller would set them in its extra vars).
+OFFLINE_BASES = {"image_build_offline_bases": True,
+                 "image_build_web_builder_image": "localhost/fargate-microservice/golang-offline:debian",
+                 "image_build_redis_base_image": "localhost/fargate-microservice/redis-offline:debian"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -151,10 +178,16 @@ class Job:
         return f"Job(rc={self.rc}, status={self.status}, changed={self.changed})\n{self.stdout[-5000:]}"
 
 
-def run_job(tmp_path, project, template, answers):
-    """Lay out the private data directory for one launch of ``template`` and run it with ansible-runner."""
+def run_job(tmp_path, project, template, answers, engine=None, template_extra_vars=None):
+    """Lay out the private data directory for one launch of ``template`` and run it with ansible-runner.
+
+    ``engine``: the inputs of a "Container engine" credential attached to the job (its type from
+    the rendered objects), injected as AWX injects it; ``template_extra_vars``: more of the
+    template's own extra vars.
+    """
     ident = next(JOB_IDS)
     pdd = tmp_path / f"awx_{ident}"
+    template = dict(template, extra_vars=dict(template["extra_vars"], **(template_extra_vars or {})))
     shutil.copytree(project, pdd / "project", symlinks=True)
     (pdd / "inventory").mkdir(parents=True)
     script = pdd / "inventory" / "hosts"
@@ -177,6 +210,10 @@ def run_job(tmp_path, project, template, answers):
                "ANSIBLE_COLLECTIONS_PATH": f"{pdd}/requirements_collections:./collections:~/.ansible/collections:/usr/share/ansible/collections",
                "ANSIBLE_ROLES_PATH": f"{pdd}/requirements_roles:./roles:~/.ansible/roles:/usr/share/ansible/roles:/etc/ansible/roles",
                "HOME": str(pdd), "TMPDIR": str(pdd / "tmp"), **CREDENTIAL}
+    if engine is not None:
+        ctype = engine["type"]
+        injected, _ = awx_rules.inject_credential(ctype["inputs"], ctype["injectors"], engine["inputs"], str(pdd))
+        envvars.update(injected)
     (pdd / "env" / "envvars").write_text(json.dumps(envvars))
     args = ["-u", "root"]
     if template["limit"]:
@@ -196,7 +233,29 @@ def run_job(tmp_path, project, template, answers):
     assert (pdd / ".ansible" / "tmp").is_dir(), "ansible did not use the job's HOME"
     leaked = [s for s in SECRETS if s in job.stdout or s in json.dumps(job.events)]
     assert not leaked, f"the credential appears in the job's output or events: {job}"
+    job.pdd = pdd
     return job
+
+
+def wrote_outside(before):
+    after = snapshot()
+    return {p for p in after if before.get(p, "new") != after[p]}
+
+
+def failed_tasks(job):
+    """(task name, its result's msg) of each failed task of the job, from its events."""
+    return [(e["event_data"].get("task"), str(e["event_data"].get("res", {}).get("msg", "")))
+            for e in job.events if e.get("event") == "runner_on_failed" and not e["event_data"].get("ignore_errors")]
+
+
+def need_stack():
+    if not itlib.client("ec2").describe_vpcs(Filters=OWNED)["Vpcs"]:
+        pytest.skip("needs the stack of test_the_tag_templates_run_and_rerun_unchanged")
+
+
+def service_revision():
+    svc = itlib.client("ecs").describe_services(cluster=D, services=["web"])["services"]
+    return int(svc[0]["taskDefinition"].rsplit(":", 1)[1]) if svc and svc[0]["status"] == "ACTIVE" else None
 
 
 def test_the_tag_templates_run_and_rerun_unchanged(tmp_path, project, templates):
@@ -206,21 +265,236 @@ def test_the_tag_templates_run_and_rerun_unchanged(tmp_path, project, templates)
         assert first.rc == 0 and first.status == "successful" and first.changed >= 1, (key, first)
         again = run_job(tmp_path, project, templates[key], {"microservice_deployment": D})
         assert again.rc == 0 and again.changed == 0, (key, again)
-    after = snapshot()
-    assert {p for p in after if before.get(p, "new") != after[p]} == set(), "the jobs wrote outside their private data directory"
+    assert wrote_outside(before) == set(), "the jobs wrote outside their private data directory"
     ec2, ecr = itlib.client("ec2"), itlib.client("ecr")
-    owned = [{"Name": "tag:fargate.microservice/deployment", "Values": [D]}]
-    assert len(ec2.describe_vpcs(Filters=owned)["Vpcs"]) == 1
+    assert len(ec2.describe_vpcs(Filters=OWNED)["Vpcs"]) == 1
     assert sorted(r["repositoryName"] for r in ecr.describe_repositories()["repositories"]) == [f"{D}/redis", f"{D}/web"]
+
+
+def _openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+
+
+def _engine_answers(timeout=5):
+    """GET /_ping on the shared Podman socket."""
+    try:
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(timeout)
+            sock.connect(PODMAN_SOCKET)
+            sock.sendall(b"GET /_ping HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            return sock.recv(64).split(b"\r\n", 1)[0].endswith(b" 200 OK")
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def tls_engine(tmp_path_factory):
+    """A remote engine with TLS: HAProxy on 127.0.0.1:ENGINE_PORT in front of the shared Podman socket.
+
+    It verifies the client certificate against its own CA, so nothing reaches the engine without
+    the credential's certificate and key. Yields the credential inputs (and the CA's directory).
+    """
+    if shutil.which("haproxy") is None or shutil.which("openssl") is None:
+        pytest.skip("haproxy and openssl are needed for the TLS engine (make setup-host installs haproxy)")
+    if not _engine_answers():
+        run = itlib.playbook("tests/integration/awx/engine.yml")
+        assert run.rc == 0, run
+    pki = tmp_path_factory.mktemp("pki")
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=hawx test CA", "-keyout", "ca.key", "-out", "ca.pem",
+             cwd=pki)
+    for name, ext in (("server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth"), ("client", "extendedKeyUsage=clientAuth")):
+        (pki / f"{name}.ext").write_text(ext + "\n")
+        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN=hawx {name}", "-keyout", f"{name}.key", "-out", f"{name}.csr", cwd=pki)
+        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1",
+                 "-extfile", f"{name}.ext", "-out", f"{name}.pem", cwd=pki)
+    (pki / "server-bundle.pem").write_text((pki / "server.pem").read_text() + (pki / "server.key").read_text())
+    (pki / "haproxy.cfg").write_text(f"""global
+    maxconn 64
+defaults
+    mode tcp
+    timeout connect 5s
+    timeout client 10m
+    timeout server 10m
+frontend engine
+    bind 127.0.0.1:{ENGINE_PORT} ssl crt {pki}/server-bundle.pem ca-file {pki}/ca.pem verify required
+    default_backend podman
+backend podman
+    server podman {PODMAN_SOCKET}
+""")
+    proc = subprocess.Popen(["haproxy", "-f", str(pki / "haproxy.cfg"), "-db"], stdin=subprocess.DEVNULL,
+                            stdout=open(pki / "haproxy.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", ENGINE_PORT), timeout=1).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail(f"haproxy did not listen on {ENGINE_PORT}: {(pki / 'haproxy.log').read_text()}")
+            time.sleep(0.2)
+    yield {"docker_host": f"tcp://127.0.0.1:{ENGINE_PORT}", "tls_ca": (pki / "ca.pem").read_text(),
+           "tls_cert": (pki / "client.pem").read_text(), "tls_key": (pki / "client.key").read_text()}
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _podman(*args):
+    return subprocess.run(["podman", *args], env=dict(os.environ, **PODMAN_ENV), capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=120, check=False)
+
+
+@pytest.fixture(scope="module")
+def engine_credential(tls_engine, tmp_path_factory):
+    """The Container engine credential (type as rendered) and, at the end, this deployment's image tags removed."""
+    out = tmp_path_factory.mktemp("ctype") / "objects.json"
+    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(ROOT / "playbooks/awx.yml"), "-e", f"awx_render_path={out}"],
+                          cwd=ROOT, env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")), capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    SECRETS.append(tls_engine["tls_key"].strip().splitlines()[1])
+    yield {"type": json.loads(out.read_text())["credential_type"], "inputs": tls_engine}
+    listed = _podman("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
+    mine = [ref for ref in listed if f".amazonaws.com/{D}/" in ref]
+    if mine:
+        _podman("rmi", *mine)
+
+
+def test_image_build_through_the_container_engine_credential(tmp_path, project, templates, engine_credential):
+    need_stack()
+    template = templates["image_build"]
+    assert template["container_engine"] is True
+    before = snapshot()
+    # A credential without the client certificate is turned away by the engine: the job stops
+    # before any build, saying where it tried.
+    no_cert = dict(engine_credential, inputs={k: v for k, v in engine_credential["inputs"].items() if k in ("docker_host", "tls_ca")})
+    refused = run_job(tmp_path, project, template, {"microservice_deployment": D}, engine=no_cert, template_extra_vars=OFFLINE_BASES)
+    assert refused.rc != 0, refused
+    assert any(t == "Fail when no container engine answers" and f"tcp://127.0.0.1:{ENGINE_PORT}" in m for t, m in failed_tasks(refused)), refused
+
+    first = run_job(tmp_path, project, template, {"microservice_deployment": D}, engine=engine_credential, template_extra_vars=OFFLINE_BASES)
+    envvars = json.loads((first.pdd / "env" / "envvars").read_text())
+    assert envvars["DOCKER_HOST"] == f"tcp://127.0.0.1:{ENGINE_PORT}" and envvars["DOCKER_TLS_VERIFY"] == "1"
+    for name, pem in (("CA_CERT", "tls_ca"), ("CLIENT_CERT", "tls_cert"), ("CLIENT_KEY", "tls_key")):
+        path = Path(envvars["DOCKER_TLS_" + name])
+        assert path.parent == first.pdd / "env" and path.read_text() == engine_credential["inputs"][pem]
+    # Built through the TLS engine (the only way this job had to it), then the push: the emulator
+    # hosts no registry, so the login to the registry it names fails (no_log hides its message).
+    assert first.rc != 0 and [t for t, _ in failed_tasks(first)] == ["Log in to the ECR registry"], first
+    built = [e["event_data"]["res"] for e in first.events if e.get("event") == "runner_on_ok"
+             and e["event_data"].get("task") == "Build the images that are not in ECR yet"]
+    assert built and all(r.get("changed") for r in built[0]["results"]), first
+    ecr = itlib.client("ecr")
+    for item in built[0]["results"]:
+        uri = f'{item["image"]["Id"]}'
+        ref = f'{item["invocation"]["module_args"]["name"]}:{item["invocation"]["module_args"]["tag"]}'
+        manifest = subprocess.run(["buildah", "inspect", "--type", "image", "--format", "{{.Manifest}}", ref],
+                                  env=dict(os.environ, **PODMAN_ENV), capture_output=True, text=True, check=True).stdout.strip()
+        assert uri and json.loads(manifest)["layers"], ref
+        # What the push would leave in ECR: the image under its tag, with the engine's manifest.
+        ecr.put_image(repositoryName=ref.split("/", 1)[1].split(":")[0], imageManifest=manifest, imageTag=ref.rsplit(":", 1)[1])
+
+    again = run_job(tmp_path, project, template, {"microservice_deployment": D}, engine=engine_credential, template_extra_vars=OFFLINE_BASES)
+    assert again.rc == 0 and again.changed == 0, again
+    assert "Build the images that are not in ECR yet" not in {e["event_data"].get("task") for e in again.events
+                                                               if e.get("event") == "runner_on_ok"}, again
+    assert wrote_outside(before) == set(), "the jobs wrote outside their private data directory"
+
+
+def test_task_and_service_take_the_images_from_ecr(tmp_path, project, templates):
+    need_stack()
+    before = snapshot()
+    ecr = itlib.client("ecr")
+    tags = {}
+    for repo in ("web", "redis"):
+        images = ecr.describe_images(repositoryName=f"{D}/{repo}")["imageDetails"]
+        if not images:
+            pytest.skip("needs the images of test_image_build_through_the_container_engine_credential")
+        tags[repo] = images[0]["imageTags"][0]
+    for key in ("task", "service"):
+        first = run_job(tmp_path, project, templates[key], {"microservice_deployment": D})
+        assert first.rc == 0 and first.changed >= 1, (key, first)
+        again = run_job(tmp_path, project, templates[key], {"microservice_deployment": D})
+        assert again.rc == 0 and again.changed == 0, (key, again)
+    assert wrote_outside(before) == set(), "the jobs wrote outside their private data directory"
+    assert service_revision() == 1
+    family = itlib.client("ecs").describe_task_definition(taskDefinition=f"{D}-web-redis-task:1")["taskDefinition"]
+    images = {c["name"]: c["image"] for c in family["containerDefinitions"]}
+    assert images["web"].endswith(f"/{D}/web:{tags['web']}") and images["redis"].endswith(f"/{D}/redis:{tags['redis']}"), images
+
+
+def test_status_and_logs_report_and_change_nothing(tmp_path, project, templates):
+    need_stack()
+    before = snapshot()
+    status = run_job(tmp_path, project, templates["status"], {"microservice_deployment": D})
+    assert status.rc == 0 and status.changed == 0, status
+    assert f"Deployment {D} (aws target)" in status.stdout and "web-lb" in status.stdout, status
+    logs = run_job(tmp_path, project, templates["logs"], {"microservice_deployment": D})
+    assert logs.rc == 0 and logs.changed == 0, logs
+    assert wrote_outside(before) == set(), "the jobs wrote outside their private data directory"
+
+
+def test_deploy_converges_and_reruns_unchanged(tmp_path, project, templates):
+    need_stack()
+    before = snapshot()
+    bigger = {"microservice_deployment": D, "task_cpu": 512, "task_memory": 1024}
+    first = run_job(tmp_path, project, templates["deploy"], bigger)
+    assert first.rc == 0 and first.changed >= 1, first
+    again = run_job(tmp_path, project, templates["deploy"], bigger)
+    assert again.rc == 0 and again.changed == 0, again
+    assert wrote_outside(before) == set(), "the jobs wrote outside their private data directory"
+    assert service_revision() == 2
+    tasks = {e["event_data"].get("task") for e in first.events if e.get("event", "").startswith("runner_on_")}
+    assert "Build the images that are not in ECR yet" not in tasks and "Wait until the page answers 200" not in tasks, first
+
+
+def _lb_dns():
+    return itlib.client("elbv2").describe_load_balancers(Names=[f"{D}-web-lb"])["LoadBalancers"][0]["DNSName"]
+
+
+def test_verify_fails_where_nothing_serves_the_page(tmp_path, project, templates):
+    """The emulator's ALB DNS name resolves nowhere and moto runs no task: verify must fail, saying so."""
+    need_stack()
+    verify = run_job(tmp_path, project, templates["verify"],
+                     {"microservice_deployment": D, "verify_timeout": 5, "verify_expected_ip": "203.0.113.7"})
+    assert verify.rc != 0, verify
+    assert [t for t, _ in failed_tasks(verify)] == ["Wait until the page answers 200"], verify
+    assert f"http://{_lb_dns()}/home" in verify.stdout, verify
+
+
+def test_the_workflow_nodes_build_deploy_verify_then_roll_back(tmp_path, project, templates, engine_credential):
+    """The workflow's nodes in its order, each with the workflow's survey answers passed down."""
+    need_stack()
+    before = snapshot()
+    answers = {"microservice_deployment": D, "verify_timeout": 5}
+    build = run_job(tmp_path, project, templates["image_build"], answers, engine=engine_credential, template_extra_vars=OFFLINE_BASES)
+    assert build.rc == 0 and build.changed == 0, build
+    deploy = run_job(tmp_path, project, templates["deploy"], answers)
+    assert deploy.rc == 0 and deploy.changed >= 1 and service_revision() == 3, deploy
+    verify = run_job(tmp_path, project, templates["verify"], dict(answers, verify_expected_ip="203.0.113.7"))
+    assert verify.rc != 0 and [t for t, _ in failed_tasks(verify)] == ["Wait until the page answers 200"], verify
+    # verify failed: the workflow's failure link runs rollback with its survey default (0: the revision before).
+    rollback = run_job(tmp_path, project, templates["rollback"], answers)
+    assert rollback.rc == 0 and rollback.changed >= 1 and service_revision() == 2, rollback
+    assert wrote_outside(before) == set(), "the jobs wrote outside their private data directory"
+
+
+def test_rollback_to_a_revision_then_rerun_unchanged(tmp_path, project, templates):
+    need_stack()
+    if service_revision() != 2:
+        pytest.skip("needs the service on revision 2 (test_the_workflow_nodes_build_deploy_verify_then_roll_back)")
+    first = run_job(tmp_path, project, templates["rollback"], {"microservice_deployment": D, "rollback_revision": 1})
+    assert first.rc == 0 and first.changed >= 1 and service_revision() == 1, first
+    again = run_job(tmp_path, project, templates["rollback"], {"microservice_deployment": D, "rollback_revision": 1})
+    assert again.rc == 0 and again.changed == 0 and service_revision() == 1, again
 
 
 def test_teardown_refuses_a_wrong_confirmation_then_removes_everything(tmp_path, project, templates):
     teardown = templates["teardown"]
     assert {q["variable"] for q in teardown["survey_spec"]["spec"]} >= {"microservice_teardown_confirm"}
     ec2, ecr = itlib.client("ec2"), itlib.client("ecr")
-    owned = [{"Name": "tag:fargate.microservice/deployment", "Values": [D]}]
-    if not ec2.describe_vpcs(Filters=owned)["Vpcs"]:
-        pytest.skip("needs the stack of test_the_tag_templates_run_and_rerun_unchanged")
+    owned = OWNED
+    need_stack()
     wrong = run_job(tmp_path, project, teardown, {"microservice_deployment": D, "microservice_teardown_confirm": D + "x"})
     assert wrong.rc != 0 and "Teardown refused" in wrong.stdout, wrong
     assert len(ec2.describe_vpcs(Filters=owned)["Vpcs"]) == 1
