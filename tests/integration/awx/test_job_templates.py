@@ -97,13 +97,19 @@ def emulator():
 
 
 @pytest.fixture(scope="module")
-def templates(tmp_path_factory):
+def rendered(tmp_path_factory):
+    """Every object playbooks/awx.yml would apply (awx_render_path), as JSON."""
     out = tmp_path_factory.mktemp("render") / "objects.json"
     proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(ROOT / "playbooks/awx.yml"), "-e", f"awx_render_path={out}"],
                           cwd=ROOT, env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")), capture_output=True, text=True,
                           stdin=subprocess.DEVNULL, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]
-    return {t["key"]: t for t in json.loads(out.read_text())["job_templates"]}
+    return json.loads(out.read_text())
+
+
+@pytest.fixture(scope="module")
+def templates(rendered):
+    return {t["key"]: t for t in rendered["job_templates"]}
 
 
 @pytest.fixture(scope="module")
@@ -345,15 +351,10 @@ def _podman(*args):
 
 
 @pytest.fixture(scope="module")
-def engine_credential(tls_engine, tmp_path_factory):
+def engine_credential(tls_engine, rendered):
     """The Container engine credential (type as rendered) and, at the end, this deployment's image tags removed."""
-    out = tmp_path_factory.mktemp("ctype") / "objects.json"
-    proc = subprocess.run([str(BIN / "ansible-playbook"), "-i", "localhost,", str(ROOT / "playbooks/awx.yml"), "-e", f"awx_render_path={out}"],
-                          cwd=ROOT, env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg")), capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, check=False)
-    assert proc.returncode == 0, proc.stdout[-3000:]
     SECRETS.append(tls_engine["tls_key"].strip().splitlines()[1])
-    yield {"type": json.loads(out.read_text())["credential_type"], "inputs": tls_engine}
+    yield {"type": rendered["credential_type"], "inputs": tls_engine}
     listed = _podman("images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
     mine = [ref for ref in listed if f".amazonaws.com/{D}/" in ref]
     if mine:
@@ -386,13 +387,13 @@ def test_image_build_through_the_container_engine_credential(tmp_path, project, 
     assert built and all(r.get("changed") for r in built[0]["results"]), first
     ecr = itlib.client("ecr")
     for item in built[0]["results"]:
-        uri = f'{item["image"]["Id"]}'
-        ref = f'{item["invocation"]["module_args"]["name"]}:{item["invocation"]["module_args"]["tag"]}'
+        image = item["item"]["image"]
+        ref = f'{image["repository_uri"]}:{image["image_tag"]}'
         manifest = subprocess.run(["buildah", "inspect", "--type", "image", "--format", "{{.Manifest}}", ref],
                                   env=dict(os.environ, **PODMAN_ENV), capture_output=True, text=True, check=True).stdout.strip()
-        assert uri and json.loads(manifest)["layers"], ref
+        assert item["image"]["Id"] and json.loads(manifest)["layers"], ref
         # What the push would leave in ECR: the image under its tag, with the engine's manifest.
-        ecr.put_image(repositoryName=ref.split("/", 1)[1].split(":")[0], imageManifest=manifest, imageTag=ref.rsplit(":", 1)[1])
+        ecr.put_image(repositoryName=image["repository_name"], imageManifest=manifest, imageTag=image["image_tag"])
 
     again = run_job(tmp_path, project, template, {"microservice_deployment": D}, engine=engine_credential, template_extra_vars=OFFLINE_BASES)
     assert again.rc == 0 and again.changed == 0, again
@@ -462,16 +463,24 @@ def test_verify_fails_where_nothing_serves_the_page(tmp_path, project, templates
     assert f"http://{_lb_dns()}/home" in verify.stdout, verify
 
 
-def test_the_workflow_nodes_build_deploy_verify_then_roll_back(tmp_path, project, templates, engine_credential):
+def test_the_workflow_nodes_build_deploy_verify_then_roll_back(tmp_path, project, templates, engine_credential, rendered):
     """The workflow's nodes in its order, each with the workflow's survey answers passed down."""
     need_stack()
+    workflow_survey = rendered["workflow"]["survey_spec"]
+    order = {n["identifier"]: n for n in rendered["workflow"]["nodes"]}
+    assert [order[i]["unified_job_template"]["name"] for i in ("build-images", "deploy", "verify", "rollback")] == \
+        [templates[k]["name"] for k in ("image_build", "deploy", "verify", "rollback")]
+    assert order["build-images"]["related"] == {"success_nodes": [{"identifier": "deploy"}]}
+    assert order["deploy"]["related"] == {"success_nodes": [{"identifier": "verify"}]}
+    assert order["verify"]["related"] == {"failure_nodes": [{"identifier": "rollback"}]}
     before = snapshot()
-    answers = {"microservice_deployment": D, "verify_timeout": 5}
+    answers = {"microservice_deployment": D, "verify_timeout": 5, "verify_expected_ip": "203.0.113.7"}
+    assert {q["variable"] for q in workflow_survey["spec"]} == set(answers)
     build = run_job(tmp_path, project, templates["image_build"], answers, engine=engine_credential, template_extra_vars=OFFLINE_BASES)
     assert build.rc == 0 and build.changed == 0, build
     deploy = run_job(tmp_path, project, templates["deploy"], answers)
     assert deploy.rc == 0 and deploy.changed >= 1 and service_revision() == 3, deploy
-    verify = run_job(tmp_path, project, templates["verify"], dict(answers, verify_expected_ip="203.0.113.7"))
+    verify = run_job(tmp_path, project, templates["verify"], answers)
     assert verify.rc != 0 and [t for t, _ in failed_tasks(verify)] == ["Wait until the page answers 200"], verify
     # verify failed: the workflow's failure link runs rollback with its survey default (0: the revision before).
     rollback = run_job(tmp_path, project, templates["rollback"], answers)
