@@ -35,6 +35,8 @@ the workflow's nodes; rollback; teardown.
   moto runs no task. The verify template and the workflow's verify node are asserted to fail at
   the wait for the page with that URL, which is what sends the workflow to its rollback node.
 - status and logs are read-only: one run each, changed=0.
+- service and deploy wait for the ECS rollout as on AWS; the emulator is started with
+  MOTO_ECS_SERVICE_RUNNING=2 (it then reports the desired count running), as tests/integration/run.sh does.
 
 Run: .venv/bin/python -m pytest -v tests/integration/awx
 """
@@ -56,6 +58,10 @@ import pytest
 import yaml
 
 os.environ["IT_EMULATOR_PORT"] = os.environ.get("IT_AWX_EMULATOR_PORT", "5451")
+# moto runs no task: with this it reports 2 running per service (the desired count), so the
+# service role's wait for the rollout ends, as in tests/integration/run.sh. The emulator role
+# starts moto_server with this process's environment.
+os.environ["MOTO_ECS_SERVICE_RUNNING"] = "2"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "plugins" / "module_utils"))
 import awx_rules  # noqa: E402
