@@ -35,8 +35,10 @@ the workflow's nodes; rollback; teardown.
   moto runs no task. The verify template and the workflow's verify node are asserted to fail at
   the wait for the page with that URL, which is what sends the workflow to its rollback node.
 - status and logs are read-only: one run each, changed=0.
-- service and deploy wait for the ECS rollout as on AWS; the emulator is started with
-  MOTO_ECS_SERVICE_RUNNING=2 (it then reports the desired count running), as tests/integration/run.sh does.
+- service, deploy and rollback wait for the ECS rollout as on AWS; the emulator is started with
+  MOTO_ECS_SERVICE_RUNNING=2 (it then reports the desired count running), as tests/integration/run.sh
+  does. The emulator has no target health, so every job gets service_wait_for_healthy_targets: false
+  as one more template extra var (EMULATOR_EXTRA_VARS).
 
 Run: .venv/bin/python -m pytest -v tests/integration/awx
 """
@@ -88,6 +90,9 @@ PODMAN_ENV = {"CONTAINERS_CONF": str(ROOT / "files/podman/containers.conf"),
               "CONTAINERS_STORAGE_CONF": str(ROOT / "files/podman/storage.conf")}
 # This machine cannot pull the official base images: the image_build template is given the
 # offline ones (as a user of such a controller would set them in its extra vars).
+# Given to every job as one more of its template's extra vars: the service role waits for healthy
+# targets on the aws target (real AWS only), and the emulator has no target health.
+EMULATOR_EXTRA_VARS = {"service_wait_for_healthy_targets": False}
 OFFLINE_BASES = {"image_build_offline_bases": True,
                  "image_build_web_builder_image": "localhost/fargate-microservice/golang-offline:debian",
                  "image_build_redis_base_image": "localhost/fargate-microservice/redis-offline:debian"}
@@ -199,7 +204,7 @@ def run_job(tmp_path, project, template, answers, engine=None, template_extra_va
     """
     ident = next(JOB_IDS)
     pdd = tmp_path / f"awx_{ident}"
-    template = dict(template, extra_vars=dict(template["extra_vars"], **(template_extra_vars or {})))
+    template = dict(template, extra_vars=dict(template["extra_vars"], **EMULATOR_EXTRA_VARS, **(template_extra_vars or {})))
     shutil.copytree(project, pdd / "project", symlinks=True)
     (pdd / "inventory").mkdir(parents=True)
     script = pdd / "inventory" / "hosts"
