@@ -20,7 +20,7 @@ DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk
 
 .PHONY: help setup setup-host venv deploy teardown status rollback cost changelog test test-lane-aws test-lane-containers lint \
 	unit sanity gotest integration integration-modules integration-aws integration-aws-target integration-network integration-logs \
-	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown ee-context \
+	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown integration-topology integration-image-arch integration-iam ee-context \
 	molecule bench clean logs
 
 help:
@@ -89,10 +89,10 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee
+	$(MAKE) --no-print-directory -k sanity integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown integration-awx
+	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown integration-image-arch integration-awx
 
 integration: integration-modules integration-aws integration-aws-target integration-network
 
@@ -136,15 +136,31 @@ ee-context: venv
 integration-status: venv
 	IT_EMULATOR_PORT=$${IT_STATUS_EMULATOR_PORT:-5198} $(BIN)/python -m pytest -q tests/integration/status
 
+# microservice_topology: the AWS side of site.yml sidecar -> service_discovery -> sidecar -> service_discovery and
+# teardown on its own emulator, resources checked after each switch, reruns changed=0, the order of the calls
+# pinned by moto's request recorder (about 15-25 min on a busy 2-core machine)
+integration-topology: venv
+	IT_EMULATOR_PORT=$${IT_TOPOLOGY_EMULATOR_PORT:-5206} $(BIN)/python -m pytest -q tests/integration/topology
+
 # the aws target against its own emulator (a free port) with moto's request recorder: who and where,
 # credentials, session token, service-linked roles, teardown without an engine, network_nat_mode none
-# endpoints and zones, the ALB's egress (about 4-7 min)
+# endpoints and zones, the ALB's egress; site.yml with images given and no engine, its no-op rerun,
+# the image the sources give after a revert (test_site_no_engine.py) (about 10-18 min)
 integration-aws-target: venv
 	$(BIN)/python -m pytest -q tests/integration/aws_target
+
+# docs/iam/deployer-policy.json against every IAM action that site.yml, its reruns and teardown make on the
+# aws target (moto's request recorder, its own emulator on a free port or IT_IAM_EMULATOR_PORT; about 8-15 min)
+integration-iam: venv
+	$(BIN)/python -m pytest -q tests/integration/iam
 
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv
 	bash tests/integration/network/run.sh
+
+# a real arm64 cross-build of the web image on Podman: the image says arm64, /app is an AArch64 ELF (about 2-4 min)
+integration-image-arch: setup
+	IT_ARCH_EMULATOR_PORT=$${IT_ARCH_EMULATOR_PORT:-5212} $(BIN)/python -m pytest -q tests/integration/image_arch
 
 # local teardown: two deployments on one emulator and one Podman service (both the test's own)
 # survive each other's teardown; the last one stops both; second teardowns change nothing (about 5 min)

@@ -52,8 +52,7 @@ STOCK = {
              "environment": [{"name": "COUNT_WINDOW_SECONDS", "value": "60"},
                              {"name": "REDIS_ADDR", "value": "localhost:6379"}],
              "dependsOn": [{"containerName": "redis", "condition": "START"}]},
-            {"name": "redis", "image": REDIS, "essential": True,
-             "portMappings": [{"containerPort": 6379, "hostPort": 6379, "protocol": "tcp"}]},
+            {"name": "redis", "image": REDIS, "essential": True},
         ],
     }
 }

@@ -386,3 +386,45 @@ func TestLogRequestsOneLinePerRequest(t *testing.T) {
 		}
 	}
 }
+
+// The service-discovery topology: web starts before (or while) Redis's Cloud Map name resolves to a
+// running task. /health must answer 503 until Redis answers, so the target group keeps the task out,
+// and turn 200 by itself once it does, also after Redis was replaced, with no restart of web.
+func TestHealthIs503UntilRedisAnswersByName(t *testing.T) {
+	// A name no resolver knows (RFC 6761 reserves .invalid), as before Cloud Map has an instance.
+	rc := NewRedisClient("redis.internal-countweb.invalid:6379")
+	defer rc.Close()
+	h := (&App{Redis: rc, Window: time.Minute, TrustedProxyHops: 1}).Routes()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/health", nil))
+	if w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("/health with an unresolvable Redis name: %d, want 503", w.Code)
+	}
+}
+
+func TestHealthRecoversWhenRedisComesBack(t *testing.T) {
+	srv := startRedis(t)
+	rc := NewRedisClient(srv.Addr())
+	defer rc.Close()
+	h := (&App{Redis: rc, Window: time.Minute, TrustedProxyHops: 1}).Routes()
+	health := func() int {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/health", nil))
+		return w.Code
+	}
+	if code := health(); code != 200 {
+		t.Fatalf("/health with Redis: %d, want 200", code)
+	}
+	srv.Stop() // the Redis task stops; its pooled connections are dead now
+	if code := health(); code != http.StatusServiceUnavailable {
+		t.Fatalf("/health with Redis stopped: %d, want 503", code)
+	}
+	srv.Start() // a new Redis task answers at the name again
+	deadline := time.Now().Add(10 * time.Second)
+	for health() != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("/health stayed unhealthy after Redis came back; want 200 without restarting web")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

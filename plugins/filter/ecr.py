@@ -6,8 +6,9 @@
 
 - ``ecr_image_refs``: a task definition's images ({container: image}) -> one dict per container
   with the ECR registry, region, repository, tag and digest of its image, and whether it can be
-  looked up by tag in the given region's ECR (``checked``). Used by the rollback role to refuse a
-  revision whose images are gone before any change.
+  looked up in the given region's ECR (``checked``): by its digest when it has one (the image ECS
+  pulls for ``repository:tag@sha256:...`` or ``repository@sha256:...``), else by its tag. Used by
+  the rollback role to refuse a revision whose images are gone before any change.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,7 +30,7 @@ def ecr_image_refs(images, region):
         match = ECR_IMAGE_RE.match(image or "")
         parts = match.groupdict() if match else dict(registry=None, region=None, repository=None, tag=None, digest=None)
         refs.append(dict(parts, container=container, image=image,
-                         checked=bool(match) and parts["region"] == region and parts["tag"] is not None))
+                         checked=bool(match) and parts["region"] == region and (parts["tag"] or parts["digest"]) is not None))
     return refs
 
 

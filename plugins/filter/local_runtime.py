@@ -320,7 +320,9 @@ def _target(task):
 def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new_ids=None):
     """Plan the scheduler's work, as ECS does with minimumHealthyPercent 100 / maximumPercent 200.
 
-    - a task whose infra or an essential container is not running is stopped (then replaced);
+    - a task whose infra or an essential container is not running is replaced: the new task starts
+      and is registered in its place (the broken task is not among the targets), then it is stopped;
+      one beyond the desired count is deregistered and stopped;
     - missing tasks up to the desired count are started;
     - a task from another task definition revision is replaced one at a time: start the new
       task, wait until healthy, register it, deregister and drain the old one, remove it;
@@ -338,6 +340,7 @@ def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new
     port_first, port_last = int(port_first), int(port_last)
     intact = [t for t in tasks if _is_intact(t, taskdef)]
     broken = [t for t in tasks if not _is_intact(t, taskdef)]
+    broken_ids = [t["id"] for t in broken]
     current = [t for t in intact if t["task_definition"] == arn]
     outdated = [t for t in intact if t["task_definition"] != arn]
     extra = current[desired:]
@@ -361,16 +364,21 @@ def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new
     def drop(targets, task):
         return [x for x in targets if x["id"] != task["id"]]
 
-    for t in broken:
-        steps.append({"action": "stop", "old": t, "deregister": drop(in_lb, t), "reason": "an essential container stopped"})
+    # A broken task is not in the load balancer's list (the supervisor has already taken it out,
+    # and a run's registration leaves it out), so its replacement starts first and the dead task
+    # is removed once the new one serves: the shortest way back to the desired count.
+    missing = desired - len(current)
     for t in extra:
         in_lb = drop(in_lb, t)
         steps.append({"action": "stop", "old": t, "deregister": list(in_lb), "reason": "more tasks than the desired count"})
-    missing = desired - len(current)
     for i in range(max(missing, 0)):
         new = new_task()
         registered = in_lb + [new]
-        if outdated:
+        if broken:
+            in_lb = registered
+            steps.append({"action": "replace", "new": new, "old": broken.pop(0), "register": registered,
+                          "reason": "an essential container stopped"})
+        elif outdated:
             old = outdated.pop(0)
             in_lb = drop(registered, old)
             steps.append({"action": "replace", "new": new, "old": old, "register": registered,
@@ -378,12 +386,14 @@ def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new
         else:
             in_lb = registered
             steps.append({"action": "start", "new": new, "register": registered, "reason": "fewer tasks than the desired count"})
+    for t in broken:
+        steps.append({"action": "stop", "old": t, "deregister": list(in_lb), "reason": "an essential container stopped"})
     for t in outdated:
         in_lb = drop(in_lb, t)
         steps.append({"action": "stop", "old": t, "deregister": list(in_lb), "reason": "more tasks than the desired count"})
     return {
         "running": [t["id"] for t in current],
-        "broken": [t["id"] for t in broken],
+        "broken": broken_ids,
         "outdated": [t["id"] for t in intact if t["task_definition"] != arn],
         "steps": steps,
         "targets": sorted(in_lb, key=lambda x: x["id"]),

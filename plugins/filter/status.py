@@ -5,7 +5,8 @@
 """Filters of the status role: put what was read into one document, and render it as one screen.
 
 - ``status_report``: deployment_info's result + ecs_service_status_info's result (+ on the local target
-  haproxy_stats_info's result and the engine's container inspections) -> the status document (the
+  haproxy_stats_info's result, the engine's container inspections and the local scheduler's status
+  file) -> the status document (the
   JSON that ``status_format=json`` writes).
 - ``status_lines``: the document -> the lines of the text screen.
 
@@ -121,8 +122,41 @@ def _items(section):
     return list(section or [])
 
 
-def status_report(info, service_status=None, target="aws", url="", lb_stats=None, inspections=None, engine=None):
-    """The status document. ``engine``: {available, reason} of the container engine (local target)."""
+def scheduler_view(supervisor=None, alive=False):
+    """The local scheduler (local_runtime's supervisor) from its status file, and whether the engine
+    enforces the tasks' cpu and memory (its verdict). ``alive``: its process still runs."""
+    supervisor = supervisor if isinstance(supervisor, dict) else {}
+    backoff = supervisor.get("backoff") or {}
+    limits = supervisor.get("limits") or {}
+    events = supervisor.get("events") or []
+    activity = supervisor.get("activity", "") if alive else "not running"
+    # A crash loop's wait: a replacement is needed, after quick failures (with none it starts at once).
+    waiting = bool(alive and backoff.get("pending_since") is not None and backoff.get("failures")
+                   and backoff.get("next_heal_at_iso"))
+    return {
+        "running": bool(alive and supervisor),
+        "activity": activity or "not running",
+        "updated": supervisor.get("updated", ""),
+        "desired": supervisor.get("desired_count"),
+        "running_count": supervisor.get("running_count"),
+        "serving_count": supervisor.get("serving_count"),
+        "crash_loop_failures": backoff.get("failures", 0),
+        "next_replacement": backoff.get("next_heal_at_iso") if waiting else "",
+        "replacements": (supervisor.get("heals") or {}).get("count", 0),
+        "failed_replacements": (supervisor.get("heals") or {}).get("failed", 0),
+        "last_replacement": (supervisor.get("heals") or {}).get("last"),
+        "last_event": (f"{events[-1].get('time', '')} {events[-1].get('kind', '')}: {events[-1].get('message', '')}"
+                       if events else ""),
+        "limits_enforced": limits.get("enforced"),
+        "limits_note": limits.get("note", ""),
+        "limits": limits.get("containers") or {},
+    }
+
+
+def status_report(info, service_status=None, target="aws", url="", lb_stats=None, inspections=None, engine=None,
+                  supervisor=None, supervisor_alive=False):
+    """The status document. ``engine``: {available, reason} of the container engine (local target);
+    ``supervisor``: the local_runtime supervisor's status file, ``supervisor_alive``: its process runs."""
     if not isinstance(info, dict) or "resources" not in info:
         raise AnsibleFilterError("status_report needs the result of fargate.microservice.deployment_info.")
     service_status = service_status or {}
@@ -179,6 +213,13 @@ def status_report(info, service_status=None, target="aws", url="", lb_stats=None
         if service:
             notes.append("The emulator's service counts (desired/running/pending) are moto's; the tasks and targets below"
                          " are the containers and HAProxy on this machine.")
+        scheduler = scheduler_view(supervisor, supervisor_alive)
+        if service and not scheduler["running"]:
+            notes.append("The local scheduler (local_runtime's supervisor) is not running, so a task that stops stays"
+                         " stopped until the next run; `ansible-playbook site.yml --tags local_runtime` starts it.")
+        if scheduler["running"] and scheduler["limits_enforced"] is False:
+            notes.append("The engine does not enforce the task definition's cpu/memory on every container here ("
+                         + scheduler["limits_note"] + "); a task Fargate would kill for memory may live on.")
     else:
         targets = [{"id": t["id"], "address": f"{t['id']}:{t.get('port')}", "health": t["state"], "check": "",
                     "reason": t.get("description") or t.get("reason") or "", "since_seconds": None}
@@ -193,6 +234,7 @@ def status_report(info, service_status=None, target="aws", url="", lb_stats=None
             for t in res.get("tasks") or []
         ]
         tasks_source = "ECS"
+        scheduler = None
     if info.get("missing"):
         notes.append(f"{len(info['missing'])} resource(s) of the contract are missing; `ansible-playbook site.yml` creates them.")
     if info.get("unowned"):
@@ -212,6 +254,7 @@ def status_report(info, service_status=None, target="aws", url="", lb_stats=None
         "targets": targets,
         "tasks_source": tasks_source,
         "tasks": tasks,
+        "scheduler": scheduler,
         "last_stop_reason": stopped_lines[0] if stopped_lines else "",
         "stopped_tasks": stopped_lines,
         "notes": notes,
@@ -282,6 +325,20 @@ def status_lines(doc):
             lines.append("    stopped: " + t["stopped_reason"])
     if not doc["tasks"]:
         lines.append("  (none)")
+    sched = doc.get("scheduler")
+    if sched:
+        lines += ["", "Local scheduler (replaces a stopped or unhealthy task between runs, as ECS does): " + sched["activity"]]
+        if sched["running"]:
+            last = sched["last_replacement"] or {}
+            lines.append(f"  {sched['running_count']} running, {sched['serving_count']} serving through the load balancer,"
+                         f" desired {sched['desired']}; {sched['replacements']} replacement(s), {sched['failed_replacements']} failed"
+                         + (f"; last {last.get('ended', '')} in {last.get('seconds')} s" if last else ""))
+            if sched["next_replacement"]:
+                lines.append(f"  crash loop: {sched['crash_loop_failures']} quick failure(s), next replacement at {sched['next_replacement']}")
+            if sched["last_event"]:
+                lines.append("  last event: " + sched["last_event"])
+            enforced = {True: "enforced", False: "NOT enforced", None: "not asked"}[sched["limits_enforced"]]
+            lines.append(f"  cpu/memory limits: {enforced} ({sched['limits_note']})")
     lines += ["", "Last stop reason: " + (doc["last_stop_reason"] or "none recorded")]
     if doc["notes"]:
         lines += [""] + ["Note: " + n for n in doc["notes"]]

@@ -13,23 +13,18 @@ from __future__ import annotations
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 NOT_FOUND_CODE = "LoadBalancerNotFound"
-
-
-def _error_code(err):
-    return ((getattr(err, "response", None) or {}).get("Error", {})).get("Code")
 
 
 def find_load_balancers(client, name):
     """``[load balancer]`` (snake_case keys, ``tags`` as a dict) or ``[]`` when no load balancer has the name."""
     try:
         found = client.describe_load_balancers(aws_retry=True, Names=[name]).get("LoadBalancers", [])
-    except Exception as err:  # botocore.exceptions.ClientError; kept generic for unit tests
-        if _error_code(err) == NOT_FOUND_CODE:
-            return []
-        raise
+    except is_boto3_error_code(NOT_FOUND_CODE):
+        return []
     if not found:
         return []
     arns = [lb["LoadBalancerArn"] for lb in found]

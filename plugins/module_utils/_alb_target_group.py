@@ -9,16 +9,14 @@ Targets are never read or written here: they belong to ECS, which registers task
 
 from __future__ import annotations
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import UnownedResourceError
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import unowned_message
-
-
-class UnownedResourceError(Exception):
-    """An existing target group does not carry the ownership tags, so it must not be changed."""
 
 
 class ImmutableChangeError(Exception):
@@ -40,11 +38,6 @@ IMMUTABLE_FIELDS = {"target_type": "TargetType", "protocol": "Protocol", "port":
 DEREGISTRATION_KEY = "deregistration_delay.timeout_seconds"
 
 
-def _error_code(err):
-    response = getattr(err, "response", None) or {}
-    return response.get("Error", {}).get("Code")
-
-
 def normalize_matcher(codes):
     """``"200, 302"`` and ``"302,200"`` are the same matcher."""
     return ",".join(sorted(c.strip() for c in str(codes).split(",") if c.strip()))
@@ -54,10 +47,8 @@ def read_target_group(client, name):
     """Return the target group as a flat dict in module option names, or ``None`` when missing."""
     try:
         groups = client.describe_target_groups(aws_retry=True, Names=[name])["TargetGroups"]
-    except Exception as err:  # botocore.exceptions.ClientError; kept generic for unit tests
-        if _error_code(err) == "TargetGroupNotFound":
-            return None
-        raise
+    except is_boto3_error_code("TargetGroupNotFound"):
+        return None
     if not groups:
         return None
     group = groups[0]

@@ -29,13 +29,11 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import UnownedResourceError
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_owning_module
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import unowned_message
-
-
-class UnownedResourceError(Exception):
-    """An existing Cloud Map resource does not carry the ownership tags, so it must not be changed."""
 
 
 class OperationFailed(Exception):
@@ -316,6 +314,40 @@ def service_absent(client, params, check_mode):
     return result
 
 
+# --- reading (servicediscovery_info) ---------------------------------------------------------------
+
+def info(client, params):
+    """The namespace called ``name`` (the owned one when there are several) and its services, read-only.
+
+    Each service comes with its instance count (ListInstances), so a caller can tell whether ECS still has tasks
+    registered in it; ``owned`` says whether each carries every tag of ``ownership_tags``.
+    """
+    name = params["name"]
+    ownership = params.get("ownership_tags") or {}
+    found = find_namespaces(client, name)
+    namespace, tags = _pick_owned(found, ownership, "Cloud Map namespace", name)
+    if namespace is None and found:
+        namespace, tags = found[0]
+    if namespace is None:
+        return {"changed": False, "exists": False, "owned": False, "namespace": {}, "services": []}
+    services = []
+    for summary in _paginate(client, "list_services", "Services",
+                             Filters=[{"Name": "NAMESPACE_ID", "Values": [namespace["Id"]], "Condition": "EQ"}]):
+        service = client.get_service(aws_retry=True, Id=summary["Id"])["Service"]
+        service_tags = _tags(client, service["Arn"])
+        view = _service_view(service, service_tags)
+        view["owned"] = is_owned(service_tags, ownership)
+        view["instance_count"] = len(_paginate(client, "list_instances", "Instances", ServiceId=service["Id"]))
+        services.append(view)
+    return {
+        "changed": False,
+        "exists": True,
+        "owned": is_owned(tags, ownership),
+        "namespace": _namespace_view(namespace, tags),
+        "services": sorted(services, key=lambda v: v["name"]),
+    }
+
+
 # --- the modules' common part -------------------------------------------------------------------
 
 # A DNS name of labels (letters, digits, hyphens; not starting or ending with a hyphen), at most 253
@@ -329,7 +361,7 @@ def input_errors(kind, params):
     """One sentence per wrong option, checked before any AWS call."""
     errors = []
     name = params.get("name") or ""
-    if kind == "namespace" and not _DNS_NAME.match(name):
+    if kind in ("namespace", "info") and not _DNS_NAME.match(name):
         errors.append(f"name must be a DNS name such as internal-countweb.local; got {name!r}.")
     if kind == "service" and not _DNS_LABEL.match(name):
         errors.append(f"name must be one DNS label (letters, digits, hyphens) such as redis; got {name!r}.")
@@ -345,24 +377,23 @@ def input_errors(kind, params):
     return errors
 
 
-def run_module(module, kind, present, absent):
-    """The whole of both modules' main() after the argument spec: validate, call, report."""
+def run_module(module, kind, present, absent=None):
+    """The whole of the modules' main() after the argument spec: validate, call, report.
+
+    With ``absent`` the module owns what it manages and ends as every owning module does (run_owning_module);
+    ``absent`` None means a read-only module (servicediscovery_info): ``present(client, params)`` reads.
+    """
     errors = input_errors(kind, module.params)
     if errors:
         module.fail_json(msg=" ".join(errors))
+    if absent is not None:
+        run_owning_module(module, "servicediscovery", f"Cloud Map {kind}", present, absent, known_errors=(OperationFailed,))
+        return
     client = module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff())
-    name = module.params["name"]
     try:
-        if module.params["state"] == "present":
-            result = present(client, module.params, module.check_mode)
-        else:
-            result = absent(client, module.params, module.check_mode)
-    except (UnownedResourceError, OperationFailed) as err:
+        result = present(client, module.params)
+    except OperationFailed as err:
         module.fail_json(msg=str(err))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not manage the Cloud Map {kind} {name}")
-    if result.get("skipped_unowned"):
-        module.warn(f"Left the Cloud Map {kind} {name} alone: it does not carry the ownership tags.")
-    if not module._diff:
-        result.pop("diff", None)
+        module.fail_json_aws(err, msg=f"Could not read the Cloud Map {kind} {module.params['name']}")
     module.exit_json(**result)

@@ -210,20 +210,30 @@ def _plan(inputs, mode, tasks):
 
 
 def _price(lines, prices):
+    """Price each line; a line with a quantity but no price (null in the list) stays unpriced (None)."""
     for line in lines:
-        line["unit_price"] = prices[line["price"]] if line["quantity"] else (prices[line["price"]] or 0.0)
-        if line["per"] == "hour":
-            line["hourly"] = line["quantity"] * line["unit_price"]
-            line["monthly"] = line["hourly"] * line["hours"]
+        price = prices[line["price"]]
+        line["priced"] = not (line["quantity"] and price is None)
+        if not line["priced"]:
+            line.update(unit_price=None, hourly=None, monthly=None)
         else:
-            line["monthly"] = line["quantity"] * line["unit_price"]
-            line["hourly"] = line["monthly"] / line["hours"]
+            line["unit_price"] = price or 0.0
+            if line["per"] == "hour":
+                line["hourly"] = line["quantity"] * line["unit_price"]
+                line["monthly"] = line["hourly"] * line["hours"]
+            else:
+                line["monthly"] = line["quantity"] * line["unit_price"]
+                line["hourly"] = line["monthly"] / line["hours"]
         del line["hours"]
     return lines
 
 
 def estimate(inputs, price_list):
-    """Return the estimate for every NAT mode; raise CostError on bad input or a missing price."""
+    """Return the estimate for every NAT mode; raise CostError on bad input or a region the list lacks.
+
+    A price the list holds as null (not confirmed) leaves its lines unpriced (monthly/hourly None,
+    named in ``unpriced``); the totals are then those of the priced lines.
+    """
     if not isinstance(inputs, dict):
         raise CostError(f"The cost inputs must be a mapping, got {inputs!r}.")
     region = inputs.get("microservice_aws_region")
@@ -242,20 +252,22 @@ def estimate(inputs, price_list):
             f"The price list has no prices for microservice_aws_region {region!r} (it covers {covered}):"
             f" set cost_prices with {', '.join(needed)}."
         )
-    if needed:
-        raise CostError(
-            f"The price list has no confirmed price for microservice_aws_region {region!r} for {', '.join(needed)}"
-            f" (see roles/cost/vars/prices.yml): set cost_prices with {'it' if len(needed) == 1 else 'them'}."
-        )
 
+    # A listed region may lack a price that could not be confirmed (null): its lines stay unpriced,
+    # are named as such, and the totals are those of the priced lines.
     modes = {}
     for mode, lines in plans.items():
         _price(lines, prices)
         modes[mode] = {
             "lines": lines,
-            "hourly": sum(line["hourly"] for line in lines),
-            "monthly": sum(line["monthly"] for line in lines),
+            "hourly": sum(line["hourly"] for line in lines if line["priced"]),
+            "monthly": sum(line["monthly"] for line in lines if line["priced"]),
+            "unpriced": [line["item"] for line in lines if not line["priced"]],
         }
+    unpriced = [
+        {"item": line["item"], "label": line["label"], "price": line["price"]}
+        for line in modes[selected]["lines"] if not line["priced"]
+    ]
     report = {
         "region": region,
         "currency": "USD",
@@ -268,9 +280,13 @@ def estimate(inputs, price_list):
         "modes": modes,
         "prices_read_on": (price_list or {}).get("read_on"),
         "overridden_prices": sorted((inputs.get("cost_prices") or {}).keys()),
+        "unpriced": unpriced,
+        "unpriced_in_any_mode": needed,
     }
     if tasks_max != tasks:
-        per_task = sum(line["hourly"] for line in modes[selected]["lines"] if line["item"].startswith("fargate_")) / tasks if tasks else 0.0
+        per_task = sum(
+            line["hourly"] for line in modes[selected]["lines"] if line["item"].startswith("fargate_") and line["priced"]
+        ) / tasks if tasks else 0.0
         report["hourly_at_autoscaling_max"] = report["hourly"] + per_task * (tasks_max - tasks)
         report["tasks_max"] = tasks_max
     report["table"] = table(report)
@@ -282,10 +298,23 @@ def _money(value, digits=2):
     return f"{value:,.{digits}f}"
 
 
+def _cell(value, digits=2):
+    return "unpriced" if value is None else _money(value, digits)
+
+
+def _unpriced_note(report, names):
+    return (
+        f"Unpriced in {report['region']} (no confirmed price in roles/cost/vars/prices.yml): {names};"
+        " the totals leave them out, cost_prices sets them."
+    )
+
+
 def table(report):
     """The side-by-side text table: one row per line, monthly USD for each NAT mode."""
     modes = report["modes"]
     width = 30
+    partial = bool(report["unpriced_in_any_mode"])
+    total = "priced lines" if partial else "total"
     header = f"{'item (USD per month)':<{width}}" + "".join(f"{mode:>12}" for mode in NAT_MODES)
     rows = [
         f"{report['region']}, {report['tasks']:g} task(s), network_nat_mode {report['nat_mode']},"
@@ -294,16 +323,29 @@ def table(report):
     ]
     for index, line in enumerate(modes[report["nat_mode"]]["lines"]):
         values = [modes[mode]["lines"][index]["monthly"] for mode in NAT_MODES]
-        if not any(values):
+        if not any(value is None or value for value in values):
             continue
-        rows.append(f"{line['label']:<{width}}" + "".join(f"{_money(value):>12}" for value in values))
-    rows.append(f"{'total per month':<{width}}" + "".join(f"{_money(modes[mode]['monthly']):>12}" for mode in NAT_MODES))
-    rows.append(f"{'total per hour':<{width}}" + "".join(f"{_money(modes[mode]['hourly'], 4):>12}" for mode in NAT_MODES))
+        rows.append(f"{line['label']:<{width}}" + "".join(f"{_cell(value):>12}" for value in values))
+    rows.append(f"{total + ' per month':<{width}}" + "".join(f"{_money(modes[mode]['monthly']):>12}" for mode in NAT_MODES))
+    rows.append(f"{total + ' per hour':<{width}}" + "".join(f"{_money(modes[mode]['hourly'], 4):>12}" for mode in NAT_MODES))
     chosen = modes[report["nat_mode"]]["monthly"]
-    rows.append(
-        f"{'difference to ' + report['nat_mode']:<{width}}"
-        + "".join(f"{('+' if modes[mode]['monthly'] - chosen >= 0.005 else '') + _money(modes[mode]['monthly'] - chosen):>12}" for mode in NAT_MODES)
-    )
+    chosen_unpriced = set(modes[report["nat_mode"]]["unpriced"])
+
+    def difference(mode):
+        # Two modes compare only when the same lines are unpriced in both.
+        if set(modes[mode]["unpriced"]) != chosen_unpriced:
+            return "n/a"
+        value = modes[mode]["monthly"] - chosen
+        return ("+" if value >= 0.005 else "") + _money(value)
+
+    rows.append(f"{'difference to ' + report['nat_mode']:<{width}}" + "".join(f"{difference(mode):>12}" for mode in NAT_MODES))
+    if partial:
+        labels = {}
+        for mode in NAT_MODES:
+            for line in modes[mode]["lines"]:
+                if not line["priced"]:
+                    labels.setdefault(line["price"], line["label"])
+        rows.append(_unpriced_note(report, ", ".join(f"{label} ({key})" for key, label in sorted(labels.items()))))
     if "tasks_max" in report:
         rows.append(f"With autoscaling at its maximum of {report['tasks_max']} tasks: {_money(report['hourly_at_autoscaling_max'], 4)} per hour.")
     if report["spot_tasks"]:
@@ -312,8 +354,10 @@ def table(report):
 
 
 def short(report):
-    """One line: the selected mode's hourly and monthly totals and its three largest items."""
-    lines = sorted(report["modes"][report["nat_mode"]]["lines"], key=lambda line: line["monthly"], reverse=True)
+    """One line: the selected mode's hourly and monthly totals and its largest items (and what is unpriced)."""
+    lines = sorted(
+        (line for line in report["modes"][report["nat_mode"]]["lines"] if line["priced"]), key=lambda line: line["monthly"], reverse=True
+    )
     groups = {}
     for line in lines:
         group = line["item"].split("_")[0]
@@ -321,8 +365,11 @@ def short(report):
                 "logs": "logs", "ecr": "ECR", "cloud": "Cloud Map"}[group]
         groups[name] = groups.get(name, 0.0) + line["monthly"]
     main = sorted(groups.items(), key=lambda item: item[1], reverse=True)[:4]
+    unpriced = report["unpriced"]
     return (
         f"Estimated cost in {report['region']} (network_nat_mode {report['nat_mode']}):"
-        f" {_money(report['hourly'], 4)} USD per hour, {_money(report['monthly'])} USD per month"
-        f" ({', '.join(f'{name} {_money(value)}' for name, value in main if value)})."
+        f" {'at least ' if unpriced else ''}{_money(report['hourly'], 4)} USD per hour, {_money(report['monthly'])} USD per month"
+        f" ({', '.join(f'{name} {_money(value)}' for name, value in main if value)})"
+        + (f"; unpriced in {report['region']}: {', '.join(line['price'] for line in unpriced)} (set cost_prices)" if unpriced else "")
+        + "."
     )

@@ -2,8 +2,8 @@
 # Copyright: fargate.microservice developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Logic of the ecr_image module: look up an image by tag in an ECR repository, and record an
-image manifest under a tag (ECR's PutImage) when it is not there yet.
+"""Logic of the ecr_image module: look up an image by tag or by digest in an ECR repository, and
+record an image manifest under a tag (ECR's PutImage) when it is not there yet.
 
 The digest of an image is the sha256 of its manifest bytes, as registries compute it, so a
 manifest read from the local engine's storage gets the digest the engine itself reports.
@@ -14,15 +14,16 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
+
+# An image manifest digest as ECR gives it (imageDigest).
+DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 
 class ImageTagConflict(Exception):
     """The tag already names a different image in a repository whose tags are immutable."""
-
-
-def _error_code(err):
-    response = getattr(err, "response", None) or {}
-    return response.get("Error", {}).get("Code")
 
 
 def manifest_digest(manifest):
@@ -59,39 +60,36 @@ def read_repository(client, name, registry_id=None):
         kwargs["registryId"] = registry_id
     try:
         repos = client.describe_repositories(aws_retry=True, **kwargs)["repositories"]
-    except Exception as err:  # botocore ClientError
-        if _error_code(err) == "RepositoryNotFoundException":
-            return None
-        raise
+    except is_boto3_error_code("RepositoryNotFoundException"):
+        return None
     return repos[0] if repos else None
 
 
-def find_image(client, repository, tag, registry_id=None):
-    """Return the image the tag names (ECR's imageDetail) or ``None``."""
-    kwargs = {"repositoryName": repository, "imageIds": [{"imageTag": tag}]}
+def find_image(client, repository, tag=None, registry_id=None, digest=None):
+    """Return the image the tag (or, without a tag, the digest) names (ECR's imageDetail) or ``None``."""
+    image_id = {"imageTag": tag} if tag is not None else {"imageDigest": digest}
+    kwargs = {"repositoryName": repository, "imageIds": [image_id]}
     if registry_id:
         kwargs["registryId"] = registry_id
     try:
         details = client.describe_images(aws_retry=True, **kwargs).get("imageDetails", [])
-    except Exception as err:
-        if _error_code(err) == "ImageNotFoundException":
-            return None
-        raise
+    except is_boto3_error_code("ImageNotFoundException"):
+        return None
     for detail in details:
-        if tag in (detail.get("imageTags") or []):
+        if (tag in (detail.get("imageTags") or [])) if tag is not None else detail.get("imageDigest") == digest:
             return detail
     return None
 
 
-def image_result(repo, tag, detail):
-    """The module's ``image`` return value."""
+def image_result(repo, tag, detail, digest=None):
+    """The module's ``image`` return value (looked up by ``digest`` when ``tag`` is None)."""
     uri = repo["repositoryUri"]
     result = {
         "repository_name": repo["repositoryName"],
         "registry_id": repo["registryId"],
         "repository_uri": uri,
         "image_tag": tag,
-        "image_uri": f"{uri}:{tag}",
+        "image_uri": f"{uri}:{tag}" if tag is not None else f"{uri}@{digest}",
         "exists": detail is not None,
     }
     if detail is not None:
@@ -122,11 +120,15 @@ def plan(current, desired_digest, immutable):
 
 
 def ensure_image(client, params, check_mode):
-    """Look the tag up; with a manifest, record it under the tag unless it already is there."""
-    name, tag, registry_id = params["repository_name"], params["image_tag"], params.get("registry_id")
+    """Look the tag (or the digest) up; with a manifest, record it under the tag unless it already is there."""
+    name, tag, registry_id = params["repository_name"], params.get("image_tag"), params.get("registry_id")
     repo = read_repository(client, name, registry_id)
     if repo is None:
         raise LookupError(name)
+    if tag is None:
+        # A lookup by digest only (the module allows no manifest without a tag).
+        digest = params["image_digest"]
+        return {"changed": False, "image": image_result(repo, None, find_image(client, name, None, registry_id, digest), digest)}
     current = find_image(client, name, tag, registry_id)
     manifest = params.get("image_manifest")
     desired = None

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import json
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import UnownedResourceError
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import unowned_message
-
-
-class UnownedResourceError(Exception):
-    """An existing repository does not carry the ownership tags, so it must not be changed."""
 
 
 def normalize_policy(policy):
@@ -40,19 +38,12 @@ def policies_equal(left, right):
     return json.dumps(left, sort_keys=True) == json.dumps(right, sort_keys=True)
 
 
-def _error_code(err):
-    response = getattr(err, "response", None) or {}
-    return response.get("Error", {}).get("Code")
-
-
 def read_repository(client, name):
     """Return the repository's state as a flat dict, or ``None`` when it does not exist."""
     try:
         repos = client.describe_repositories(aws_retry=True, repositoryNames=[name])["repositories"]
-    except Exception as err:  # botocore.exceptions.ClientError; kept generic for unit tests
-        if _error_code(err) == "RepositoryNotFoundException":
-            return None
-        raise
+    except is_boto3_error_code("RepositoryNotFoundException"):
+        return None
     if not repos:
         return None
     repo = repos[0]
@@ -60,9 +51,7 @@ def read_repository(client, name):
     try:
         text = client.get_lifecycle_policy(aws_retry=True, repositoryName=name)["lifecyclePolicyText"]
         lifecycle = json.loads(text)
-    except Exception as err:
-        if _error_code(err) != "LifecyclePolicyNotFoundException":
-            raise
+    except is_boto3_error_code("LifecyclePolicyNotFoundException"):
         lifecycle = None
     return {
         "repository_name": repo["repositoryName"],

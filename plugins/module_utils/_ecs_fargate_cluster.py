@@ -18,11 +18,8 @@ import time
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import UnownedResourceError
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import unowned_message
-
-
-class UnownedResourceError(Exception):
-    """An existing cluster does not carry the ownership tags, so it must not be changed."""
 
 
 def normalize_strategy(strategy):

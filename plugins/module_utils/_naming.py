@@ -38,6 +38,31 @@ LAB_TASK_FAMILY = "web-redis-task"
 DEFAULT_SERVICE_NAME = "web"  # service_name (the lab's)
 DEFAULT_ZONE_COUNT = 2
 
+# microservice_topology: how web reaches Redis. "sidecar" (the default, the lab's final design): Redis in every
+# web task, on localhost. "service_discovery" (the lab's first design): Redis is its own ECS service, registered
+# in a Cloud Map private DNS namespace, and web finds it by name; one shared count.
+TOPOLOGIES = ("sidecar", "service_discovery")
+DEFAULT_TOPOLOGY = "sidecar"
+# In service_discovery: the web-only task family, the Redis-only one, the ECS service and Cloud Map service
+# "redis" (so Redis is redis.<namespace>), the namespace's default name and Redis's port.
+WEB_TASK_FAMILY_SUFFIX = "web-task"
+REDIS_TASK_FAMILY_SUFFIX = "redis-task"
+REDIS_SERVICE_NAME = "redis"
+REDIS_PORT = 6379
+
+
+def default_namespace(deployment):
+    """The Cloud Map private DNS namespace of deployment D unless cloud_map_namespace says otherwise."""
+    return f"internal-{deployment}.local"
+
+
+def topology_error(topology, variable="microservice_topology"):
+    """One sentence saying what is wrong with a topology, or None when it is valid."""
+    if topology in TOPOLOGIES:
+        return None
+    return f"{variable} {topology!r} is unknown; use sidecar (Redis in every web task) or service_discovery (one Redis service found through Cloud Map)."
+
+
 # Zone index -> letter of the subnets, route tables and NAT gateways (network role's __network_letters).
 ZONE_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -80,8 +105,13 @@ def endpoint_name(deployment, service):
 
 def deployment_names(deployment, zone_count=DEFAULT_ZONE_COUNT, nat_mode="single", repositories=DEFAULT_REPOSITORIES,
                      interface_endpoints=DEFAULT_INTERFACE_ENDPOINTS, task_family=DEFAULT_TASK_FAMILY,
-                     service_name=DEFAULT_SERVICE_NAME):
+                     service_name=DEFAULT_SERVICE_NAME, topology=DEFAULT_TOPOLOGY, namespace=None):
     """Every resource name of deployment ``deployment`` under the given network shape and role variables.
+
+    ``topology`` is microservice_topology: with ``service_discovery`` the web task family defaults to
+    ``<D>-web-task`` and the names of the Redis service's resources are filled in (Redis task family, ECS
+    service, Cloud Map namespace ``namespace`` or ``internal-<D>.local``, Cloud Map service, security group
+    ``<D>-redis``); with ``sidecar`` those are absent (empty strings) and the family is ``<D>-web-redis-task``.
 
     ``zone_count`` is the number of subnet pairs (len(network_public_subnet_cidrs)), ``nat_mode`` is
     network_nat_mode, ``repositories`` registry_repositories, ``interface_endpoints``
@@ -93,9 +123,14 @@ def deployment_names(deployment, zone_count=DEFAULT_ZONE_COUNT, nat_mode="single
         raise ValueError(error)
     if nat_mode not in NAT_MODES:
         raise ValueError(f"network_nat_mode {nat_mode!r} is unknown; use single, per_az or none.")
+    error = topology_error(topology)
+    if error:
+        raise ValueError(error)
     letters = zone_letters(zone_count)
     d = deployment
-    task_family = task_family or f"{d}-{TASK_FAMILY_SUFFIX}"
+    discovery = topology == "service_discovery"
+    task_family = task_family or f"{d}-{WEB_TASK_FAMILY_SUFFIX if discovery else TASK_FAMILY_SUFFIX}"
+    namespace = (namespace or default_namespace(d)) if discovery else ""
     if nat_mode == "per_az":
         nat_gateways = [f"{d}-nat-{letter}" for letter in letters]
         private_route_tables = [f"{d}-private-{letter}" for letter in letters]
@@ -109,6 +144,8 @@ def deployment_names(deployment, zone_count=DEFAULT_ZONE_COUNT, nat_mode="single
     security_groups = {"alb": f"{d}-alb", "tasks": f"{d}-tasks"}
     if nat_mode == "none":
         security_groups["endpoints"] = f"{d}-endpoints"
+    if discovery:
+        security_groups["redis"] = f"{d}-redis"
     return {
         "deployment": d,
         "ownership_tag_key": OWNER_TAG_KEY,
@@ -136,6 +173,14 @@ def deployment_names(deployment, zone_count=DEFAULT_ZONE_COUNT, nat_mode="single
         "target_group": f"{d}-web-tg",
         "task_family": task_family,
         "service": service_name,
+        # The topology and, in service_discovery, the Redis service's resources ("" in sidecar).
+        "topology": topology,
+        "redis_task_family": f"{d}-{REDIS_TASK_FAMILY_SUFFIX}" if discovery else "",
+        "redis_service": REDIS_SERVICE_NAME if discovery else "",
+        "cloud_map_namespace": namespace,
+        "cloud_map_service": REDIS_SERVICE_NAME if discovery else "",
+        # What the web tasks are given as REDIS_ADDR: localhost in the sidecar, the Cloud Map name otherwise.
+        "redis_address": f"{REDIS_SERVICE_NAME}.{namespace}:{REDIS_PORT}" if discovery else f"localhost:{REDIS_PORT}",
         # Application Auto Scaling: the service's resource id and its target-tracking policy.
         "autoscaling_resource_id": f"service/{d}/{service_name}",
         "autoscaling_policy": f"{d}-{service_name}-cpu",

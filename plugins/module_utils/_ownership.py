@@ -11,13 +11,26 @@ Private to the collection; no AWS calls here, so everything is unit-tested direc
 
 from __future__ import annotations
 
+try:
+    import botocore
+except ImportError:
+    pass  # AnsibleAWSModule reports a missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.fargate.microservice.plugins.module_utils._naming import OWNER_TAG_KEY
 from ansible_collections.fargate.microservice.plugins.module_utils._naming import ownership_tags as deployment_ownership_tags
 
-__all__ = ["OWNER_TAG_KEY", "deployment_ownership_tags", "tags_of", "is_owned", "tag_changes", "merged_tags", "unowned_message"]
+__all__ = [
+    "OWNER_TAG_KEY", "UnownedResourceError", "deployment_ownership_tags", "tags_of", "is_owned", "tag_changes", "merged_tags",
+    "unowned_message", "jsonable", "run_owning_module",
+]
+
+
+class UnownedResourceError(Exception):
+    """An existing resource does not carry the ownership tags, so it must not be changed (message: unowned_message)."""
 
 
 def tags_of(resource, key="Tags"):
@@ -67,3 +80,42 @@ def unowned_message(kind, name, ownership_tags):
         f"The {kind} {name} already exists but does not carry the ownership tag(s) {wanted}, so it is not ours"
         " to change; delete or rename it, or choose another deployment name (microservice_deployment)."
     )
+
+
+def jsonable(value):
+    """An AWS response made JSON-safe for a module result: datetimes to ISO 8601 strings, recursively."""
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def run_owning_module(module, service, kind, present, absent, known_errors=()):
+    """The common end of an owning module's ``main()``, after its argument spec and input checks.
+
+    Makes the ``service`` client (AWSRetry with jittered backoff), calls ``present`` or ``absent``
+    ``(client, params, check_mode)`` by ``state``, turns :class:`UnownedResourceError` and ``known_errors``
+    into a failure whose message is the exception's text and AWS errors into ``fail_json_aws`` naming the
+    ``kind`` and ``name``, warns when an unowned resource was left alone (``skipped_unowned``), and drops the
+    ``diff`` key unless ``--diff`` was asked for.
+    """
+    client = module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+    name = module.params["name"]
+    try:
+        if module.params["state"] == "present":
+            result = present(client, module.params, module.check_mode)
+        else:
+            result = absent(client, module.params, module.check_mode)
+    except (UnownedResourceError,) + tuple(known_errors) as err:
+        module.fail_json(msg=str(err))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
+        module.fail_json_aws(err, msg=f"Could not manage the {kind} {name}")
+    if result.pop("skipped_unowned", False):
+        result["skipped_unowned"] = True
+        module.warn(f"Left the {kind} {name} alone: it does not carry the ownership tags.")
+    if not module._diff:
+        result.pop("diff", None)
+    module.exit_json(**result)

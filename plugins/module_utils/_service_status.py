@@ -76,17 +76,6 @@ def stopped_task_lines(tasks):
     return lines
 
 
-def jsonable(value):
-    """Datetimes to ISO 8601 strings, recursively."""
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 # The verdict on one deployment (issue 10 point 3): the wait follows the deployment this run
 # created, by its id, not whatever is PRIMARY later. The shapes read here are botocore's ecs
 # model (service-2.json: Service, Deployment, ServiceEvent, Task); the states are its

@@ -2,7 +2,10 @@
 # Copyright: fargate.microservice developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The two-container Fargate task definition: validation, request building, normalization, comparison.
+"""The Fargate task definition: validation, request building, normalization, comparison.
+
+Three shapes: the two-container task (web + its Redis sidecar on localhost, the default topology), and for
+the service-discovery topology a web-only task (its Redis address is a Cloud Map name) and a Redis-only task.
 
 Private to the collection. Nothing here calls AWS, so every function is unit-tested directly;
 the module ``ecs_task_definition`` does the (few) AWS calls.
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import copy
 import re
+
+from ansible_collections.fargate.microservice.plugins.module_utils._image_reference import image_reference_error
 
 # Fargate task sizes, from the AWS documentation of RegisterTaskDefinition `memory`
 # ("Task CPU and memory", Amazon ECS Developer Guide): task cpu units -> valid memory MiB.
@@ -167,7 +172,17 @@ def validate(params, container_keys=None):
         errors.append(f"ephemeral_storage={storage} is out of range; Fargate allows {EPHEMERAL_STORAGE_LIMITS[0]} "
                       f"to {EPHEMERAL_STORAGE_LIMITS[1]} GiB (omit it for the default 20 GiB).")
 
-    containers = [("app", params.get("app") or {}), ("redis", params.get("redis") or {})]
+    containers = [(option, params[option]) for option in ("app", "redis") if params.get(option)]
+    if not containers:
+        errors.append("state=present needs app, redis or both: app and redis for the web + Redis task, app alone for a "
+                      "web-only task, redis alone for a Redis-only task.")
+    app = params.get("app") or {}
+    if app and not params.get("redis") and app.get("redis_address_variable") and not app.get("redis_address"):
+        errors.append("app.redis_address is required without redis (a web-only task has no Redis on localhost); set it "
+                      "to host:port, e.g. redis.internal-countweb.local:6379, or set app.redis_address_variable to ''.")
+    address = app.get("redis_address")
+    if address and not re.match(r"^[A-Za-z0-9._-]+:[0-9]{1,5}$", address):
+        errors.append(f"app.redis_address={address!r} is not host:port; write it like redis.internal-countweb.local:6379.")
     names = {}
     ports = {}
     for option, container in containers:
@@ -181,6 +196,8 @@ def validate(params, container_keys=None):
         image, repository = container.get("image"), container.get("repository")
         if image is not None and not image.strip():
             errors.append(f"{option}.image is empty; give an image reference such as redis:7-alpine.")
+        elif image is not None and image_reference_error(image, f"{option}.image"):
+            errors.append(image_reference_error(image, f"{option}.image"))
         elif image is None and not (repository or "").strip():
             errors.append(f"{option} needs an image: set {option}.image, or {option}.repository to use the newest image in that ECR repository.")
         port = container.get("port")
@@ -246,14 +263,18 @@ def health_check_request(health_check):
     return result
 
 
-def container_request(container, log_group=None, log_region=None, environment=None, depends_on=None):
-    """Build one ContainerDefinition from the app/redis option dict (image already resolved)."""
+def container_request(container, log_group=None, log_region=None, environment=None, depends_on=None, port_mapping=True):
+    """Build one ContainerDefinition from the app/redis option dict (image already resolved).
+
+    ``port_mapping=False`` declares no port mapping for the container's port: it is then reached only
+    by its neighbours in the task, on localhost.
+    """
     result = {
         "name": container["name"],
         "image": container["image"],
         "essential": container.get("essential", True) is not False,
     }
-    if container.get("port") is not None:
+    if port_mapping and container.get("port") is not None:
         result["portMappings"] = [
             {"containerPort": container["port"], "hostPort": container["port"], "protocol": "tcp"}
         ]
@@ -289,13 +310,24 @@ def container_request(container, log_group=None, log_region=None, environment=No
 
 def build_request(params, region=None):
     """Build the RegisterTaskDefinition request (roles must already be ARNs or None, images resolved)."""
-    app, redis = params["app"], params["redis"]
-    redis_depends = [{"containerName": redis["name"], "condition": "HEALTHY" if redis.get("health_check") else "START"}]
-    app_env = {}
-    if app.get("redis_address_variable"):
-        app_env[app["redis_address_variable"]] = f"localhost:{redis.get('port') or 6379}"
+    app, redis = params.get("app"), params.get("redis")
     log_group = params.get("log_group")
     log_region = params.get("log_region") or region
+    containers = []
+    if app:
+        # With the sidecar the app waits for it and reaches it on localhost; a web-only task gets its address.
+        redis_depends = None
+        if redis:
+            redis_depends = [{"containerName": redis["name"], "condition": "HEALTHY" if redis.get("health_check") else "START"}]
+        app_env = {}
+        if app.get("redis_address_variable"):
+            app_env[app["redis_address_variable"]] = app.get("redis_address") or f"localhost:{(redis or {}).get('port') or 6379}"
+        containers.append(container_request(app, log_group, log_region, environment=app_env, depends_on=redis_depends))
+    if redis:
+        # In the sidecar web reaches Redis on localhost only (both share the task's network namespace), so its port
+        # is not mapped: nothing outside the task (load balancer, Service Connect) needs it. A Redis-only task (the
+        # service-discovery topology) keeps its mapping: the port other tasks reach it on.
+        containers.append(container_request(redis, log_group, log_region, port_mapping=not app))
     request = {
         "family": params["family"],
         "networkMode": "awsvpc",
@@ -306,10 +338,7 @@ def build_request(params, region=None):
             "cpuArchitecture": params.get("cpu_architecture") or "X86_64",
             "operatingSystemFamily": "LINUX",
         },
-        "containerDefinitions": [
-            container_request(app, log_group, log_region, environment=app_env, depends_on=redis_depends),
-            container_request(redis, log_group, log_region),
-        ],
+        "containerDefinitions": containers,
     }
     if params.get("execution_role"):
         request["executionRoleArn"] = params["execution_role"]

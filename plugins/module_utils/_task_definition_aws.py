@@ -69,7 +69,8 @@ def offline_errors(params, region):
     # every type and required field the way it would at call time.
     probe = copy.deepcopy(params)
     for key in ("app", "redis"):
-        probe[key]["image"] = probe[key].get("image") or "placeholder"
+        if probe.get(key):
+            probe[key]["image"] = probe[key].get("image") or "placeholder"
     for key in ("execution_role", "task_role"):
         if probe.get(key) and not probe[key].startswith("arn:"):
             probe[key] = PLACEHOLDER_ACCOUNT_ROLE + probe[key]
@@ -236,7 +237,7 @@ def present(module, api):
     existing, existing_tags = api.newest_owned(family, required) if required else api.newest_active(family)
 
     for key in ("app", "redis"):
-        if not params[key].get("image"):
+        if params.get(key) and not params[key].get("image"):
             params[key]["image"] = api.newest_image(params[key]["repository"])
     params["execution_role"] = td.resolve_role(
         params.get("execution_role"), (existing or {}).get("executionRoleArn"), api.role_arn)

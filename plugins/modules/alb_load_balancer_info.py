@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: alb_load_balancer_info
 short_description: Find one Elastic Load Balancing v2 load balancer by name, with its tags
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Calls C(DescribeLoadBalancers) with the one name given and C(DescribeTags) for what it finds, two requests
     however many load balancers the region holds.

@@ -89,14 +89,8 @@ options:
     description: Remove tags that are not in O(tags) (tags whose key starts with C(aws:) are kept).
     type: bool
     default: true
-  ownership_tags:
-    description:
-      - Tags an existing target group must carry for this module to change or delete it.
-      - With O(state=present) an existing group without them makes the module fail; with O(state=absent) it is left
-        alone and RV(skipped_unowned) is returned. Empty means no guard.
-    type: dict
-    default: {}
 extends_documentation_fragment:
+  - fargate.microservice.ownership
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -185,18 +179,12 @@ skipped_unowned:
   sample: true
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils._alb_target_group import ImmutableChangeError
-from ansible_collections.fargate.microservice.plugins.module_utils._alb_target_group import UnownedResourceError
 from ansible_collections.fargate.microservice.plugins.module_utils._alb_target_group import ensure_absent
 from ansible_collections.fargate.microservice.plugins.module_utils._alb_target_group import ensure_present
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_owning_module
 
 
 def main():
@@ -225,22 +213,7 @@ def main():
         supports_check_mode=True,
         required_if=[("state", "present", ["port", "vpc_id"])],
     )
-    client = module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(client, module.params, module.check_mode)
-        else:
-            result = ensure_absent(client, module.params, module.check_mode)
-    except (UnownedResourceError, ImmutableChangeError) as err:
-        module.fail_json(msg=str(err))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not manage the target group {module.params['name']}")
-    if result.pop("skipped_unowned", False):
-        result["skipped_unowned"] = True
-        module.warn(f"Left the target group {module.params['name']} alone: it does not carry the ownership tags.")
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    run_owning_module(module, "elbv2", "target group", ensure_present, ensure_absent, known_errors=(ImmutableChangeError,))
 
 
 if __name__ == "__main__":

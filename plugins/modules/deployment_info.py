@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: deployment_info
 short_description: What a deployment owns in AWS, by kind, and what of its naming contract is missing
-version_added: 1.1.0
+version_added: 0.1.0
 description:
   - For one deployment C(D), finds every resource of the naming contract (C(docs/CONTRIBUTING.md)), that is the VPC, subnets by
     tier, route tables, internet gateways, NAT gateways, Elastic IPs, VPC endpoints, security groups, load balancer,

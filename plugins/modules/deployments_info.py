@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: deployments_info
 short_description: List the deployments that own resources in a region, by the ownership tag
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Lists every resource of the region that carries the ownership tag C(fargate.microservice/deployment) through the
     Resource Groups Tagging API (C(GetResources), paginated) and groups their ARNs by the tag's value.

@@ -7,11 +7,11 @@
 DOCUMENTATION = r"""
 ---
 module: ecr_image
-short_description: Look up an image by tag in an ECR repository, or record an image manifest under a tag
+short_description: Look up an image by tag or digest in an ECR repository, or record an image manifest under a tag
 version_added: 0.1.0
 description:
-  - Without O(image_manifest), reads the image that O(image_tag) names in O(repository_name) and returns its
-    digest, push time and URIs (whether it exists or not).
+  - Without O(image_manifest), reads the image that O(image_tag) (or O(image_digest)) names in
+    O(repository_name) and returns its digest, push time and URIs (whether it exists or not).
   - With O(image_manifest), makes sure the tag names that manifest, calling ECR's C(PutImage) when it does not.
     The digest is the sha256 of the manifest text, as a registry computes it.
   - Written because no module in amazon.aws 10.1.2 or community.aws 10.0.0 reads or writes ECR images
@@ -26,9 +26,17 @@ options:
     type: str
     required: true
   image_tag:
-    description: The image tag.
+    description:
+      - The image tag.
+      - Exactly one of O(image_tag) and O(image_digest) is required.
     type: str
-    required: true
+  image_digest:
+    description:
+      - Look the image up by its manifest digest (C(sha256:) and 64 hexadecimal digits) instead of a tag, as
+        ECR's C(DescribeImages) does with C(imageDigest), for example for an image reference C(repository@sha256:...).
+      - Read only; cannot be combined with O(image_manifest).
+    type: str
+    version_added: 1.1.0
   image_manifest:
     description:
       - Image manifest (JSON text, byte for byte as the image's registry or local storage holds it).
@@ -63,6 +71,12 @@ EXAMPLES = r"""
     image_tag: c0ffee123456
   register: web_image
 
+- name: Check an image given by digest is still in the repository
+  fargate.microservice.ecr_image:
+    repository_name: countweb/web
+    image_digest: sha256:d7cab9d48b7559704b41e2ce6257c872bd3a92dd8f2ad76f5ac413f168b35af4
+  register: pinned
+
 - name: Record a manifest under a tag
   fargate.microservice.ecr_image:
     repository_name: countweb/web
@@ -92,10 +106,10 @@ image:
       type: str
       sample: 123456789012.dkr.ecr.us-east-1.amazonaws.com/countweb/web
     image_tag:
-      description: The tag.
+      description: The tag (null for a lookup by O(image_digest)).
       type: str
     image_uri:
-      description: C(repository_uri:tag).
+      description: C(repository_uri:tag), or C(repository_uri@digest) for a lookup by O(image_digest).
       type: str
     image_digest:
       description: Digest of the image manifest.
@@ -125,6 +139,7 @@ except ImportError:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.fargate.microservice.plugins.module_utils._ecr_image import DIGEST_RE
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_image import ImageTagConflict
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_image import ensure_image
 
@@ -132,24 +147,33 @@ from ansible_collections.fargate.microservice.plugins.module_utils._ecr_image im
 def main():
     argument_spec = dict(
         repository_name=dict(type="str", required=True),
-        image_tag=dict(type="str", required=True),
+        image_tag=dict(type="str"),
+        image_digest=dict(type="str"),
         image_manifest=dict(type="str"),
         image_manifest_media_type=dict(type="str"),
         registry_id=dict(type="str"),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[("image_tag", "image_digest"), ("image_digest", "image_manifest")],
+        required_one_of=[("image_tag", "image_digest")],
+    )
+    name, tag, digest = module.params["repository_name"], module.params["image_tag"], module.params["image_digest"]
+    if digest is not None and not DIGEST_RE.match(digest):
+        module.fail_json(msg=f"image_digest must be sha256: followed by 64 lowercase hexadecimal digits, got {digest!r}.")
     client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
-    name, tag = module.params["repository_name"], module.params["image_tag"]
+    label = f"{name}:{tag}" if tag is not None else f"{name}@{digest}"
     try:
         result = ensure_image(client, module.params, module.check_mode)
     except LookupError:
         module.fail_json(msg=f"The ECR repository {name} does not exist; create it first (the registry role).")
     except ImageTagConflict as err:
-        module.fail_json(msg=f"Cannot record {name}:{tag}: {err}; build the image under a new tag.")
+        module.fail_json(msg=f"Cannot record {label}: {err}; build the image under a new tag.")
     except ValueError as err:
         module.fail_json(msg=f"image_manifest is unusable: {err}.")
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not read or record the image {name}:{tag}")
+        module.fail_json_aws(err, msg=f"Could not read or record the image {label}")
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)

@@ -53,19 +53,12 @@ options:
     description: Remove tags that are not in O(tags) (tags whose key starts with C(aws:) are kept).
     type: bool
     default: true
-  ownership_tags:
-    description:
-      - Tags an existing repository must carry for this module to change or delete it.
-      - With O(state=present) an existing repository without them makes the module fail; with
-        O(state=absent) it is left alone and RV(skipped_unowned) is returned.
-      - Empty means no guard.
-    type: dict
-    default: {}
   force_delete:
     description: With O(state=absent), delete the repository even when it still holds images.
     type: bool
     default: false
 extends_documentation_fragment:
+  - fargate.microservice.ownership
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -156,17 +149,22 @@ skipped_unowned:
   sample: true
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.fargate.microservice.plugins.module_utils._ecr_repository import UnownedResourceError
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_repository import ensure_absent
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_repository import ensure_present
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_owning_module
+
+
+class LifecyclePolicyError(Exception):
+    """lifecycle_policy is not a JSON object."""
+
+
+def present(client, params, check_mode):
+    try:
+        return ensure_present(client, params, check_mode)
+    except ValueError as err:
+        raise LifecyclePolicyError(f"lifecycle_policy is not a valid JSON object ({err}); pass a dict or JSON text.") from None
 
 
 def main():
@@ -184,26 +182,7 @@ def main():
         force_delete=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(client, module.params, module.check_mode)
-        else:
-            result = ensure_absent(client, module.params, module.check_mode)
-    except UnownedResourceError as err:
-        module.fail_json(msg=str(err))
-    except ValueError as err:
-        module.fail_json(msg=f"lifecycle_policy is not a valid JSON object ({err}); pass a dict or JSON text.")
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not manage the ECR repository {module.params['name']}")
-    if result.pop("skipped_unowned", False):
-        result["skipped_unowned"] = True
-        module.warn(
-            f"Left the ECR repository {module.params['name']} alone: it does not carry the ownership tags."
-        )
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    run_owning_module(module, "ecr", "ECR repository", present, ensure_absent, known_errors=(LifecyclePolicyError,))
 
 
 if __name__ == "__main__":

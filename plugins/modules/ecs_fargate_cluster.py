@@ -65,14 +65,8 @@ options:
     description: Remove tags that are not in O(tags) (tags whose key starts with C(aws:) are kept).
     type: bool
     default: true
-  ownership_tags:
-    description:
-      - Tags an existing cluster must carry for this module to change or delete it.
-      - With O(state=present) an existing cluster without them makes the module fail; with O(state=absent) it is
-        left alone and RV(skipped_unowned) is returned. Empty means no guard.
-    type: dict
-    default: {}
 extends_documentation_fragment:
+  - fargate.microservice.ownership
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -148,19 +142,13 @@ skipped_unowned:
   sample: true
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import UnownedResourceError
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import ensure_absent
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import ensure_present
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import normalize_strategy
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import validate_strategy
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_owning_module
 
 
 def main():
@@ -190,22 +178,7 @@ def main():
         )
         if error:
             module.fail_json(msg=error[0].upper() + error[1:])
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        if module.params["state"] == "present":
-            result = ensure_present(client, module.params, module.check_mode)
-        else:
-            result = ensure_absent(client, module.params, module.check_mode)
-    except UnownedResourceError as err:
-        module.fail_json(msg=str(err))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not manage the ECS cluster {module.params['name']}")
-    if result.pop("skipped_unowned", False):
-        result["skipped_unowned"] = True
-        module.warn(f"Left the ECS cluster {module.params['name']} alone: it does not carry the ownership tags.")
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    run_owning_module(module, "ecs", "ECS cluster", ensure_present, ensure_absent)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ecs_logs_info
 short_description: Read the CloudWatch Logs lines of an ECS service's tasks, merged and prefixed with task and container
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Reads what the C(awslogs) log driver wrote for each container of each task into the task definition's log group,
     the streams C(<awslogs-stream-prefix>/<container>/<task-id>), found with DescribeLogStreams by prefix.

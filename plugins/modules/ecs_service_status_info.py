@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ecs_service_status_info
 short_description: Describe one ECS service with its tags, its rollout state and its recently stopped tasks
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Describes an ECS service (with its tags) and reports the rollout state of its PRIMARY deployment.
   - Optionally lists the service's recently stopped tasks with their stop reasons and containers' exit codes, so a
@@ -203,6 +203,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _service_status as ss
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import jsonable
 
 
 @AWSRetry.jittered_backoff()
@@ -247,7 +248,7 @@ def main():
         changed=False,
         exists=bool(service),
         cluster_exists=not response.get("cluster_missing", False),
-        service=ss.jsonable(service),
+        service=jsonable(service),
         tags={t["key"]: t.get("value", "") for t in service.get("tags") or []},
         rollout_state=ss.rollout_state(service),
         rollout_state_reason=primary.get("rolloutStateReason", ""),
@@ -287,8 +288,8 @@ def main():
             except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
                 module.fail_json_aws(e, msg=f"Could not describe the auto scaling of service {params['service']!r}")
             if targets.get("ScalableTargets"):
-                result["scalable_target"] = ss.jsonable(targets["ScalableTargets"][0])
-            result["scaling_policies"] = ss.jsonable(policies.get("ScalingPolicies", []))
+                result["scalable_target"] = jsonable(targets["ScalableTargets"][0])
+            result["scaling_policies"] = jsonable(policies.get("ScalingPolicies", []))
     module.exit_json(**result)
 
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: ecs_task_definition
-short_description: Register the two-container (app + Redis sidecar) Fargate task definition, exactly idempotently
-version_added: 1.0.0
+short_description: Register the app + Redis Fargate task definition (or either alone), exactly idempotently
+version_added: 0.1.0
 description:
   - Registers an Amazon ECS task definition for AWS Fargate holding an application container and a Redis
     sidecar in one task (network mode C(awsvpc), so the app reaches Redis on C(localhost)).
+  - For the service-discovery topology it registers either container alone instead - give only O(app) for a web-only
+    task (its Redis address, O(app.redis_address), is a Cloud Map name such as C(redis.internal-countweb.local:6379)),
+    or only O(redis) for a Redis-only task, which an ECS service registers in Cloud Map.
   - The desired definition is compared with the newest ACTIVE revision of the family after both are normalized
     (protocol C(tcp), C(hostPort) equal to C(containerPort), health-check interval/timeout/retries defaults,
     empty lists and maps, environment order, role names versus ARNs, C(essential) defaults, CPU and memory as
@@ -101,7 +104,9 @@ options:
     description: Region of O(log_group); defaults to the module's region.
     type: str
   app:
-    description: The application container. Required with O(state=present).
+    description:
+      - The application container. With O(state=present), O(app), O(redis) or both are required; O(app) alone
+        registers a web-only task.
     type: dict
     suboptions:
       name:
@@ -173,10 +178,16 @@ options:
         type: str
       redis_address_variable:
         description:
-          - The environment variable that receives the Redis address, C(localhost:<redis port>).
+          - The environment variable that receives the Redis address (O(app.redis_address), by default C(localhost:<redis port>)).
             An empty string sets none. A value for it in O(app.environment) wins.
         type: str
         default: REDIS_ADDR
+      redis_address:
+        description:
+          - The value of O(app.redis_address_variable), as C(host:port).
+          - Default C(localhost:<redis port>) when the task holds O(redis); required when it does not (a web-only task),
+            for example C(redis.internal-countweb.local:6379).
+        type: str
       extra:
         description:
           - Further ContainerDefinition keys in the API's camelCase (for example C(stopTimeout), C(ulimits)),
@@ -184,8 +195,10 @@ options:
         type: dict
   redis:
     description:
-      - The Redis sidecar container. Required with O(state=present).
-      - The app's C(dependsOn) waits for it to be C(HEALTHY) when it has a health check, else for C(START).
+      - The Redis sidecar container. With O(state=present), O(app), O(redis) or both are required; O(redis) alone
+        registers a Redis-only task.
+      - With O(app) in the same task, the app's C(dependsOn) waits for it to be C(HEALTHY) when it has a health check,
+        else for C(START).
     type: dict
     suboptions:
       name:
@@ -202,7 +215,11 @@ options:
           - Costs ecr:DescribeRepositories and ecr:DescribeImages calls on every run.
         type: str
       port:
-        description: The container port (TCP, 1-65535), published as the same host port (C(awsvpc)).
+        description:
+          - The port Redis listens on (TCP, 1-65535), given to the app as C(localhost:<port>) (O(app.redis_address_variable)).
+          - No port mapping is declared for it; the app reaches Redis on localhost inside the task, and nothing outside
+            the task needs it. A revision that an earlier version registered with a Redis port mapping is replaced by
+            one new revision without it.
         type: int
         default: 6379
       environment:
@@ -301,6 +318,22 @@ EXAMPLES = r"""
       repository: countweb/redis
       command: [redis-server, --save, ""]
 
+- name: Register the Redis-only task of the service-discovery topology
+  fargate.microservice.ecs_task_definition:
+    family: countweb-redis-task
+    redis:
+      repository: countweb/redis
+      command: [redis-server, /usr/local/etc/redis/redis.conf, --bind, 0.0.0.0, --protected-mode, "no"]
+      health_check:
+        command: [CMD, redis-cli, ping]
+
+- name: Register the web-only task, finding Redis by its Cloud Map name
+  fargate.microservice.ecs_task_definition:
+    family: countweb-web-task
+    app:
+      repository: countweb/web
+      redis_address: redis.internal-countweb.local:6379
+
 - name: Deregister one revision
   fargate.microservice.ecs_task_definition:
     family: web-redis-task
@@ -379,6 +412,7 @@ from ansible_collections.fargate.microservice.plugins.module_utils._task_definit
 def main():
     app_spec = dict(CONTAINER_SPEC)
     app_spec["redis_address_variable"] = dict(type="str", default="REDIS_ADDR")
+    app_spec["redis_address"] = dict(type="str")
     redis_spec = dict(CONTAINER_SPEC)
     redis_spec["name"] = dict(type="str", default="redis")
     redis_spec["port"] = dict(type="int", default=6379)
@@ -403,8 +437,8 @@ def main():
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
+        # state=present needs app, redis or both (checked with the other input, before any AWS call).
         supports_check_mode=True,
-        required_if=[("state", "present", ["app", "redis"])],
     )
     run(module)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: ecs_task_definition_info
 short_description: Choose one revision of a task definition family among those carrying a deployment's tags
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Without O(revision), finds the newest ACTIVE revision of O(family) that carries every tag of O(required_tags)
     (older than O(before) when given), so that in a family several deployments share one deployment never picks

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: haproxy_stats_info
 short_description: Read HAProxy's view of its servers (the local load balancer's targets) from its runtime API socket
-version_added: 1.1.0
+version_added: 0.1.0
 description:
   - Sends C(show stat) to HAProxy's runtime API (stats) socket and returns each frontend, backend and server with its
     status (C(UP), C(DOWN), C(MAINT), C(UP 1/2)...), last health check result and sessions.

@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: iam_service_linked_role
 short_description: Make sure an AWS service's service-linked IAM role exists
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Looks up the service-linked role of one AWS service (for example C(ecs.amazonaws.com)) by its path
     C(/aws-service-role/<service>/) with C(ListRoles), and creates it with C(CreateServiceLinkedRole) when it is

@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: local_logs_info
 short_description: Read the log lines of a local deployment's task containers, merged and prefixed with task and container
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - The local target's counterpart of M(fargate.microservice.ecs_logs_info), with the same options and the same lines.
   - Finds the task containers that the C(local_runtime) role runs for a deployment by their labels

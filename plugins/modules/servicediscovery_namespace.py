@@ -15,7 +15,9 @@ description:
   - Written because neither amazon.aws 10.1.2 nor community.aws 10.0.0 has a module for Cloud Map.
   - Cloud Map's namespace writes are asynchronous; this module waits for each operation to reach C(SUCCESS), and fails
     with AWS's error message when it ends in C(FAIL) or is still running after O(wait_timeout).
-  - An existing namespace is changed or deleted only when it carries every tag in O(ownership_tags). A namespace is
+  - An existing namespace is changed or deleted only when it carries every tag in O(ownership_tags). With
+    O(state=present), an existing namespace of that name without them is not adopted and does not make the module
+    fail; a new one is created (AWS refuses one with the same name in the same VPC). A namespace is
     deleted only once it has no services left (AWS refuses otherwise); delete them first with
     M(fargate.microservice.servicediscovery_service).
   - A rerun after an interrupted run adopts the namespace that run created (AWS answers C(NamespaceAlreadyExists)
@@ -46,19 +48,12 @@ options:
     description: Remove tags that are not in O(tags) (tags whose key starts with C(aws:) are kept).
     type: bool
     default: true
-  ownership_tags:
-    description:
-      - Tags an existing namespace must carry for this module to change or delete it.
-      - With O(state=present) an existing namespace of that name without them is not adopted (a new one is created;
-        AWS refuses one with the same name in the same VPC); with O(state=absent) it is left alone and
-        RV(skipped_unowned) is returned. Empty means no guard.
-    type: dict
-    default: {}
   wait_timeout:
     description: Seconds to wait for each Cloud Map operation to finish.
     type: int
     default: 300
 extends_documentation_fragment:
+  - fargate.microservice.ownership
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -47,18 +47,12 @@ options:
     description: Remove tags that are not in O(tags) (tags whose key starts with C(aws:) are kept).
     type: bool
     default: true
-  ownership_tags:
-    description:
-      - Tags an existing service must carry for this module to change or delete it.
-      - With O(state=present) an existing service of that name without them makes the module fail; with
-        O(state=absent) it is left alone and RV(skipped_unowned) is returned. Empty means no guard.
-    type: dict
-    default: {}
   wait_timeout:
     description: Seconds to wait for each Cloud Map operation (update, deregistration) to finish.
     type: int
     default: 300
 extends_documentation_fragment:
+  - fargate.microservice.ownership
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -11,10 +11,34 @@ its own and its status is read), and decides (plugins/module_utils/_local_heal.p
 - a task whose infra or essential container stopped, went missing or failed its health checks is
   taken out of the load balancer at once (HAProxy's runtime API: ``set server B/S state maint``);
 - an essential container that runs but is unhealthy is stopped, as ECS stops such a task;
-- then the replacement runs: the role itself (``site.yml --tags local_runtime`` with the run's
-  inventory and variables), whose plan deregisters the broken task, starts a new one, waits until
-  it is healthy and registers it — the very code a rerun uses;
+- then the replacement runs: the role itself (``playbooks/local_runtime.yml``: the local_runtime
+  role alone, with the run's inventory and variables), whose plan starts a new task, waits until it
+  is healthy, registers it in place of the broken one and then removes the broken one — the very
+  code a rerun uses;
+- while it runs, the engine and HAProxy are still watched (the status file shows the new task come
+  up; ``serving`` is noted when the desired count serves through the load balancer again);
 - a crash loop backs off exponentially up to a cap, as ECS's service throttle logic does.
+
+Why the replacement is a run of the role, and how it was made shorter. Measured on this project's
+2-core machines under a load of 14-16 (heal.log carries each task's duration): the replacement
+used to be ``site.yml --tags local_runtime``, 192 s from the kill to two tasks serving: ~4 s
+ansible-playbook start-up, 24 s the preflight of every other role and 3 s the emulator's play
+(``always``-tagged), then in the role 31 s deregistering the dead task (a local_alb run) and 19 s
+removing it before the new task even started, 55 s starting it and waiting for its health checks,
+30 s registering it (another local_alb run). Each module run costs 3-10 s at that load (2-3 s for
+``ping``), so the time is the number of module runs on the path. Now: the run is the role alone
+(no other role's preflight, no emulator play, no facts), skips what the run that started the
+supervisor did (infra image, image lookup), the plan starts the replacement first and registers it
+in place of the broken task (one local_alb run instead of two; the dead task is removed after it
+serves), and a Podman health check that passed is not read again. Same load: 104 and 129 s to
+serving (the run ends ~25 s later). Idle machines need a fraction of that. Kept: one implementation
+(the role's tasks, community.docker and the local_alb role), so a heal can never do something a
+rerun would not. Not done: moving the task start and the registration into Python shared by the
+role and this process (the only way to get well under 60 s at a load of 15, as a module run's cost
+would go); it would replace community.docker.docker_container in the role by our own Docker API
+code and local_alb's reload by HAProxy's runtime API, which is a change of the role, not of this
+process. Health-check start periods do not matter here: the role runs each check at once (Podman)
+and a passing check counts during the start period; the 2 s poll costs at most 2 s.
 
 What it sees and does is written, atomically, to the status file (format: the role's README).
 SIGTERM: a replacement in progress is finished first, then the process exits.
@@ -42,7 +66,7 @@ def now_iso(t=None):
 
 
 def load_logic(path):
-    spec = importlib.util.spec_from_file_location("_local_heal", path)
+    spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0], path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -173,6 +197,10 @@ class Supervisor:
     def __init__(self, config):
         self.config = config
         self.logic = load_logic(config["logic"])
+        # HAProxy's view of the targets, read as the status role reads it (show stat).
+        self.haproxy = load_logic(os.path.join(os.path.dirname(config["logic"]), "_haproxy_stats.py"))
+        self.lb = {}
+        self.lb_error = None
         self.engine = Engine(config["docker_host"])
         self.stopping = False
         self.state_file = config["state_file"]
@@ -235,6 +263,9 @@ class Supervisor:
                     self.next_check[c["Id"]] = now + interval
         self.tasks = self.logic.task_view(items, self.config["deployment"], self.inspections, self.health)
         self.limits = self.check_limits()
+        lb = self.haproxy.stats(self.config["haproxy_socket"], self.config["haproxy_backend"])
+        self.lb_error = None if lb["available"] else lb["reason"]
+        self.lb = dict((srv["name"], srv["status"]) for srv in lb["servers"])
 
     def check_limits(self):
         """Whether the kernel enforces on each running container what the task definition asks."""
@@ -290,18 +321,14 @@ class Supervisor:
             log.flush()
             proc = subprocess.Popen(cmd, cwd=self.config.get("heal_cwd") or None, env=env, stdout=log,
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-            try:
-                rc = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGTERM)
-                rc = proc.wait()
-                self.event("heal_timeout", "the replacement run took longer than %d s and was stopped" % timeout)
+            rc, serving = self._watch_run(proc, started, timeout)
         ended = time.time()
         ok = rc == 0
         self.heals["count"] += 1
         if not ok:
             self.heals["failed"] += 1
         self.heals["last"] = {"started": now_iso(started), "ended": now_iso(ended), "seconds": round(ended - started, 1),
+                              "serving_after": round(serving - started, 1) if serving else None,
                               "rc": rc, "tasks": sorted(problems)}
         self.backoff = self.logic.note_heal(self.backoff, ok, ended, self.config["backoff"]["base"],
                                             self.config["backoff"]["max"])
@@ -309,6 +336,36 @@ class Supervisor:
         self.event("heal_finished" if ok else "heal_failed",
                    "replacement run ended with rc %d after %.1f s (log: %s)" % (rc, ended - started, self.config["heal_log"]))
         self.activity = "watching"
+
+    def _watch_run(self, proc, started, timeout):
+        """Wait for the replacement run, looking at the engine and HAProxy meanwhile (the status file
+        shows the new task come up and serve); return its exit code and when the desired count served."""
+        serving = None
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return proc.wait(timeout=float(self.config["poll_interval"])), serving
+            except subprocess.TimeoutExpired:
+                pass
+            if time.monotonic() >= deadline:
+                os.killpg(proc.pid, signal.SIGTERM)
+                self.event("heal_timeout", "the replacement run took longer than %d s and was stopped" % timeout)
+                return proc.wait(), serving
+            try:
+                self.observe()
+            except (OSError, RuntimeError, http.client.HTTPException):
+                continue
+            if serving is None and self.serving_count() >= int(self.config["desired_count"]):
+                serving = time.time()
+                self.event("serving", "%d task(s) serve again through the load balancer, %.1f s after the replacement "
+                           "run started (it goes on removing what it replaced)" % (self.serving_count(), serving - started))
+            self.write_state()
+
+    def serving_count(self):
+        """Tasks that run, pass their health checks and are UP in HAProxy."""
+        return sum(1 for t in self.tasks
+                   if self.logic.task_status(t, self.config["essential"]) == "RUNNING"
+                   and (self.lb.get(t["id"]) or "").startswith("UP"))
 
     def step(self):
         try:
@@ -344,6 +401,7 @@ class Supervisor:
             tasks.append({"id": t["id"], "task_definition": t["task_definition"], "host_port": t["host_port"],
                           "status": self.logic.task_status(t, essential),
                           "stopped_reason": "; ".join(p["reason"] for p in problems) or None,
+                          "load_balancer": self.lb.get(t["id"]),
                           "infra": t["infra"], "containers": sorted(t["containers"].values(), key=lambda c: c["docker_name"])})
         b = self.backoff
         data = {
@@ -358,6 +416,9 @@ class Supervisor:
             "task_definition": self.config.get("task_definition"),
             "desired_count": self.config["desired_count"],
             "running_count": sum(1 for t in tasks if t["status"] == "RUNNING"),
+            "serving_count": self.serving_count(),
+            "load_balancer": {"socket": self.config["haproxy_socket"], "backend": self.config["haproxy_backend"],
+                              "answering": self.lb_error is None, "error": self.lb_error, "servers": self.lb},
             "tasks": tasks,
             "limits": self.limits,
             "backoff": dict(b, next_heal_at_iso=now_iso(b["next_heal_at"]) if b.get("next_heal_at") else None,

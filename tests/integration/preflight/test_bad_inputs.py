@@ -13,6 +13,7 @@ Run: .venv/bin/python -m pytest -v tests/integration/preflight   (IT_EMULATOR_PO
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -44,6 +45,8 @@ CASES = [
     ({"ecs_cluster_capacity_providers": "FARGATE"}, "ecs_cluster_capacity_providers", []),
     ({"task_cpu": "300"}, "task_cpu", []),
     ({"task_web_environment": '{"A":"b"}'}, "task_web_environment", []),
+    ({"task_redis_image": "Redis:@@"}, "task_redis_image", ["task_web_image"]),
+    ({"task_web_image": "countweb/web@sha256:abc"}, "task_web_image", ["task_redis_image"]),
     ({"alb_health_check_path": "home"}, "alb_health_check_path", []),
     ({"alb_https_enabled": "true"}, "alb_certificate_arn", []),
     ({"alb_listener_port": "70000"}, "alb_listener_port", ["alb_target_port", "alb_https_port"]),
@@ -131,3 +134,46 @@ def test_a_revision_that_is_not_the_deployments_is_blamed_on_the_variable():
     text = " ".join(run.out.split())
     assert "service_task_revision 999: tstrev-web-redis-task:999 is not an ACTIVE revision of this deployment" in text, run
     assert "run those roles first" not in text, run
+
+
+def test_a_malformed_image_is_refused_naming_its_variable():
+    # The example, given as JSON (a key=value -e would split it at the space).
+    run, sent = run_case_json("site.yml", {"task_web_image": "Bad Image!!:@@"})
+    assert run.rc != 0 and sent == 0, run
+    text = " ".join(failure_text(run.out).split())
+    assert "task_web_image 'Bad Image!!:@@' is not a valid image reference (it contains white space)" in text, run
+    assert "task_redis_image" not in text, run
+
+
+def run_case_json(playbook, extra, *args):
+    before = requests_so_far()
+    run = itlib.playbook(playbook, "-e", json.dumps(extra), *args)
+    return run, requests_so_far() - before
+
+
+# Every playbook that talks to AWS starts with the preflight role, whose first check is the region.
+AWS_PLAYBOOKS = ["site.yml", "playbooks/teardown.yml", "playbooks/verify.yml", "playbooks/status.yml",
+                 "playbooks/logs.yml", "playbooks/rollback.yml"]
+
+
+@pytest.mark.parametrize("playbook", ["site.yml", "playbooks/status.yml"])
+def test_a_bad_region_never_reaches_the_emulator(playbook):
+    # Local inventory: the endpoint is the emulator, so only the region's shape is checked.
+    run, sent = run_case(playbook, {"microservice_aws_region": "mars"})
+    assert run.rc != 0, run
+    assert "microservice_aws_region 'mars' is not shaped like an AWS region" in " ".join(failure_text(run.out).split()), run
+    assert sent == 0, run
+
+
+@pytest.mark.parametrize("playbook", AWS_PLAYBOOKS)
+def test_a_bad_region_never_reaches_aws(playbook, monkeypatch):
+    # The aws inventory (no endpoint variable): the region must be one botocore knows. AWS_ENDPOINT_URL sends
+    # any AWS call that would still be made to the emulator instead (boto3 honours it), where it is counted.
+    for key, value in (("AWS_ENDPOINT_URL", itlib.ENDPOINT), ("AWS_ACCESS_KEY_ID", "testing"),
+                       ("AWS_SECRET_ACCESS_KEY", "testing")):
+        monkeypatch.setenv(key, value)
+    run, sent = run_case_json(playbook, {"microservice_aws_region": "us-east-9"}, "-i", str(itlib.ROOT / "inventory/aws"))
+    assert run.rc != 0, run
+    text = " ".join(failure_text(run.out).split())
+    assert "microservice_aws_region 'us-east-9' is not an AWS region botocore knows; use one of us-east-1" in text, run
+    assert sent == 0, run

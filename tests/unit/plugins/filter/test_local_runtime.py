@@ -149,11 +149,32 @@ def test_first_deploy_starts_the_desired_count_on_free_ports():
 ])
 def test_a_task_with_a_stopped_or_removed_essential_container_is_replaced(states):
     p = plan(engine_containers("a") + engine_containers("b", port=18001, states=states))
-    assert [s["action"] for s in p["steps"]] == ["stop", "start"]
-    assert p["steps"][0]["old"]["id"] == "b"
-    assert p["steps"][0]["deregister"] == [{"id": "a", "port": 18000}]
-    assert p["steps"][1]["new"] == {"id": "n1", "port": 18002}  # 18001 is still held by b
+    # The replacement starts first and is registered next to the sound task (the broken one is left
+    # out of the load balancer's list: no separate deregistration); the broken task goes last.
+    assert [s["action"] for s in p["steps"]] == ["replace"]
+    step = p["steps"][0]
+    assert step["old"]["id"] == "b"
+    assert step["new"] == {"id": "n1", "port": 18002}  # 18001 is still held by b
+    assert step["register"] == [{"id": "a", "port": 18000}, {"id": "n1", "port": 18002}]
+    assert "deregister" not in step
     assert p["broken"] == ["b"]
+    assert p["targets"] == [{"id": "a", "port": 18000}, {"id": "n1", "port": 18002}]
+
+
+def test_broken_tasks_beyond_the_desired_count_are_only_stopped():
+    p = plan(engine_containers("a") + engine_containers("b", port=18001)
+             + engine_containers("c", port=18002, states={"web": "exited"}))
+    assert [(s["action"], s["old"]["id"]) for s in p["steps"]] == [("stop", "c")]
+    assert p["steps"][0]["deregister"] == [{"id": "a", "port": 18000}, {"id": "b", "port": 18001}]
+
+
+def test_a_broken_task_during_a_roll_is_replaced_before_the_outdated_ones():
+    items = engine_containers("a", states={"web": "exited"}) + engine_containers("b", port=18001)
+    p = plan(items, td=taskdef(arn=ARN2))
+    assert [(s["action"], s["old"]["id"], "deregister" in s) for s in p["steps"]] == [
+        ("replace", "a", False), ("replace", "b", True)]
+    assert p["steps"][0]["register"] == [{"id": "b", "port": 18001}, {"id": "n1", "port": 18002}]
+    assert p["targets"] == [{"id": "n1", "port": 18002}, {"id": "n2", "port": 18003}]
 
 
 def test_a_stopped_non_essential_container_is_left_alone():

@@ -191,3 +191,47 @@ def test_failed_endpoints_are_reported_with_aws_reason():
     assert len(errors) == 2
     assert "is failed: The subnet subnet-0123" in errors[0]
     assert errors[1].startswith("VPC endpoint vpce-2 (com.amazonaws.us-east-1.ecr.dkr) is rejected: Rejected by the service owner")
+
+
+# ---- The role's table of zones where Fargate runs --------------------------------------------
+# No API answers where Fargate runs, so the role's default table is the check. Zones as DescribeAvailabilityZones
+# answers them (botocore's EC2 model "AvailabilityZone": ZoneName, ZoneId, RegionName, State, ZoneType,
+# OptInStatus; snake_case as amazon.aws.aws_az_info returns them): cn-north-1 has two zones in every account, both
+# listed for Fargate; ap-northeast-1 has apne1-az3, which the Linux table leaves out.
+from pathlib import Path  # noqa: E402
+
+import yaml  # noqa: E402
+
+DEFAULTS = yaml.safe_load((Path(__file__).resolve().parents[4] / "roles/network/defaults/main.yml").read_text())
+
+
+def _az(region, name, zone_id):
+    return {"zone_name": name, "zone_id": zone_id, "region_name": region, "state": "available",
+            "zone_type": "availability-zone", "opt_in_status": "opt-in-not-required", "messages": []}
+
+
+APNE1 = [_az("ap-northeast-1", "ap-northeast-1a", "apne1-az4"), _az("ap-northeast-1", "ap-northeast-1c", "apne1-az1"),
+         _az("ap-northeast-1", "ap-northeast-1d", "apne1-az2"), _az("ap-northeast-1", "ap-northeast-1b", "apne1-az3")]
+CNN1 = [_az("cn-north-1", "cn-north-1a", "cnn1-az1"), _az("cn-north-1", "cn-north-1b", "cnn1-az2")]
+
+
+@pytest.mark.parametrize("zones, wanted, expected, error", [
+    (APNE1, None, ["ap-northeast-1a", "ap-northeast-1c"], ""),
+    (APNE1, ["ap-northeast-1b", "ap-northeast-1c"], ["ap-northeast-1b", "ap-northeast-1c"],
+     "ap-northeast-1b (Fargate does not run in apne1-az3)"),
+    (CNN1, None, ["cn-north-1a", "cn-north-1b"], ""),
+])
+def test_the_roles_table_chooses_zones_where_fargate_runs(zones, wanted, expected, error):
+    table = DEFAULTS["network_fargate_zone_ids"]
+    choice = network_zone_choice(zones, 2, table.get(zones[0]["region_name"], []), None, wanted)
+    assert choice["zones"] == expected
+    assert (error in choice["error"]) if error else choice["error"] == ""
+
+
+def test_the_roles_table_is_awss_linux_table():
+    # AWS's page (Linux containers), read 2026-12-01: the regions whose supported zone ids are noted.
+    assert DEFAULTS["network_fargate_zone_ids"] == {
+        "us-west-1": ["usw1-az1", "usw1-az3"],
+        "ap-northeast-1": ["apne1-az1", "apne1-az2", "apne1-az4"],
+        "cn-north-1": ["cnn1-az1", "cnn1-az2"],
+    }

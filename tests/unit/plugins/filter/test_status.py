@@ -170,3 +170,59 @@ def test_the_short_form_on_aws_and_on_a_stack_without_service():
     assert F["status_summary"](empty) == [
         "Deployment hstat (aws target): no URL yet (no load balancer)",
         "  service web in cluster hstat: missing; 1 resource(s) missing (make status shows what)"]
+
+
+# --- the local scheduler (local_runtime's supervisor) -----------------------------------------
+
+def supervisor_file(activity="watching", enforced=True, pending=None, failures=0):
+    return {"version": 1, "pid": 4242, "activity": activity, "updated": "2026-12-01T10:10:00.000000Z", "desired_count": 2,
+            "running_count": 2, "serving_count": 2,
+            "backoff": {"failures": failures, "pending_since": pending, "next_heal_at_iso": "2026-12-01T10:11:00.000000Z"},
+            "heals": {"count": 3, "failed": 1, "last": {"ended": "2026-12-01T10:09:00.000000Z", "seconds": 21.5}},
+            "events": [{"time": "2026-12-01T10:09:00.000000Z", "kind": "heal_finished", "message": "replacement run ended"}],
+            "limits": {"enforced": enforced, "note": "what the kernel does",
+                       "containers": {"d-task-a-web": {"memory_mib_requested": 512, "memory_mib_enforced": 512 if enforced else None}}}}
+
+
+def local_doc(supervisor, alive):
+    return F["status_report"](info(), {"rollout_state": "COMPLETED"}, "local", "http://127.0.0.1:18401/home",
+                              {"available": True, "servers": []}, task("aaa"), {"available": True}, supervisor, alive)
+
+
+def test_the_local_document_shows_the_scheduler_and_the_enforced_limits():
+    doc = local_doc(supervisor_file(), True)
+    s = doc["scheduler"]
+    assert (s["running"], s["activity"], s["serving_count"], s["replacements"], s["failed_replacements"]) == (
+        True, "watching", 2, 3, 1)
+    assert s["limits_enforced"] is True and s["limits"]["d-task-a-web"]["memory_mib_enforced"] == 512
+    assert s["next_replacement"] == ""  # nothing pending
+    # a replacement needed with no quick failure before starts at once: no crash-loop wait to show
+    assert local_doc(supervisor_file(pending=1764583860.0), True)["scheduler"]["next_replacement"] == ""
+    text = "\n".join(F["status_lines"](doc))
+    for part in ("Local scheduler (replaces a stopped or unhealthy task between runs, as ECS does): watching",
+                 "2 running, 2 serving through the load balancer, desired 2; 3 replacement(s), 1 failed",
+                 "cpu/memory limits: enforced (what the kernel does)", "last event: 2026-12-01T10:09:00.000000Z heal_finished"):
+        assert part in text, part
+    assert not [n for n in doc["notes"] if "scheduler" in n or "enforce" in n]
+
+
+@pytest.mark.parametrize("supervisor, alive, activity, note", [
+    (None, False, "not running", "The local scheduler (local_runtime's supervisor) is not running"),
+    ("file", False, "not running", "The local scheduler (local_runtime's supervisor) is not running"),
+    ("unenforced", True, "watching", "The engine does not enforce the task definition's cpu/memory on every container here"),
+])
+def test_the_local_document_says_when_nothing_heals_or_limits_are_not_enforced(supervisor, alive, activity, note):
+    content = {None: None, "file": supervisor_file(), "unenforced": supervisor_file(enforced=False)}[supervisor]
+    doc = local_doc(content, alive)
+    assert doc["scheduler"]["activity"] == activity
+    assert any(n.startswith(note) for n in doc["notes"]), doc["notes"]
+
+
+def test_a_crash_loop_shows_the_next_replacement():
+    doc = local_doc(supervisor_file(pending=1764583860.0, failures=2), True)
+    assert doc["scheduler"]["next_replacement"] == "2026-12-01T10:11:00.000000Z"
+    assert "crash loop: 2 quick failure(s), next replacement at 2026-12-01T10:11:00.000000Z" in "\n".join(F["status_lines"](doc))
+
+
+def test_the_aws_document_has_no_local_scheduler():
+    assert F["status_report"](info(), {}, "aws", "http://lb/home")["scheduler"] is None

@@ -162,6 +162,22 @@ def test_unowned_service_is_refused_and_spared(aws):
     assert len(cm.find_services(client, namespace_id, "redis")) == 1
 
 
+def test_info_finds_the_owned_namespace_its_services_and_their_instances(aws):
+    client, vpc, _other = aws
+    params = {"name": "internal-countweb.local", "ownership_tags": OWN}
+    assert cm.info(client, params) == {"changed": False, "exists": False, "owned": False, "namespace": {}, "services": []}
+    namespace_id = cm.namespace_present(client, ns_params(vpc_id=vpc), False)["namespace"]["id"]
+    service = cm.service_present(client, svc_params(namespace_id), False)["service"]
+    client.register_instance(ServiceId=service["id"], InstanceId="task-1", Attributes={"AWS_INSTANCE_IPV4": "10.1.1.5"})
+    found = cm.info(client, params)
+    assert found["exists"] and found["owned"] and found["namespace"]["id"] == namespace_id
+    assert [(s["name"], s["arn"], s["owned"], s["instance_count"]) for s in found["services"]] == [
+        ("redis", service["arn"], True, 1)]
+    # Someone else's deployment: the same namespace is found but is not ours.
+    other = cm.info(client, {"name": "internal-countweb.local", "ownership_tags": {"fargate.microservice/deployment": "x"}})
+    assert other["exists"] and not other["owned"] and not other["services"][0]["owned"]
+
+
 # --- replayed AWS answers ---------------------------------------------------------------------
 
 NS_ID = "ns-ylexjili4cdxy3xm"

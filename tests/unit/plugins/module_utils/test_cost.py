@@ -121,6 +121,19 @@ def test_price_list_us_east_1_is_the_hand_calculations_one():
     assert price_list["regions"]["us-east-1"] == US_EAST_1
 
 
+def _price_list():
+    with open(os.path.join(ROOT, "roles", "cost", "vars", "prices.yml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)["__cost_price_list"]
+
+
+def test_price_list_says_when_and_where_each_region_was_read():
+    price_list = _price_list()
+    assert set(price_list["region_sources"]) == set(price_list["regions"])
+    for region, read in price_list["region_sources"].items():
+        assert read["read_on"] == price_list["read_on"], region
+        assert read["sources"] and all(url.startswith("https://") for url in read["sources"]), region
+
+
 def test_price_list_covers_four_regions_with_every_price_named():
     with open(os.path.join(ROOT, "roles", "cost", "vars", "prices.yml"), encoding="utf-8") as handle:
         price_list = yaml.safe_load(handle)["__cost_price_list"]
@@ -259,6 +272,97 @@ def test_region_with_partial_prices_and_overrides():
     assert report["monthly"] == pytest.approx(SINGLE_TOTAL - 14.7752 + 16.9944, abs=1e-6)
 
 
+# Hand calculation, eu-west-1 from the price list (roles/cost/vars/prices.yml), defaults, single
+# (USD per month); lines whose price the list holds as null (not confirmed) are unpriced:
+#   NAT gateways        1 x 0.048/h x 730                  = 35.04
+#   NAT data            5 GB x 0.048                       =  0.24
+#   ALB                 0.0252/h x 730                     = 18.396
+#   LCUs                0.04 LCU x null                    = unpriced
+#   Fargate vCPU        0.5 vCPU x 0.04048/h x 730         = 14.7752
+#   Fargate memory      1 GB x 0.004445/h x 730            =  3.24485
+#   public IPv4         3 x 0.005/h x 730                  = 10.95
+#   logs ingestion, logs storage                           = unpriced
+#   ECR storage         0.5 GB x 0.10                      =  0.05
+#   priced lines                                           = 82.69605  (/730 = 0.113282 per hour)
+# per_az: + 35.04 (second NAT) + 3.65 (its address)        = 121.38605
+# none:   - 35.04 - 0.24 (NAT) - 3.65 (its address), the 6 interface endpoints and their GB
+#         unpriced                                         =  43.76605
+EU_WEST_1_SINGLE = {
+    "nat_gateway_hours": 35.04, "nat_gateway_data": 0.24, "alb_hours": 18.396, "fargate_vcpu": 14.7752,
+    "fargate_memory": 3.24485, "public_ipv4": 10.95, "ecr_storage": 0.05,
+}
+EU_WEST_1_TOTALS = {"single": 82.69605, "per_az": 121.38605, "none": 43.76605}
+
+
+def test_eu_west_1_hand_worked_with_its_unpriced_lines():
+    report = estimate(inputs(microservice_aws_region="eu-west-1"), _price_list())
+    lines = monthly(report)
+    for item, expected in EU_WEST_1_SINGLE.items():
+        assert lines[item] == pytest.approx(expected, abs=1e-6), item
+    unpriced = ["alb_lcus", "logs_ingestion", "logs_storage"]
+    assert [item for item, value in lines.items() if value is None] == unpriced
+    assert {item for item, value in lines.items() if value} == set(EU_WEST_1_SINGLE)
+    for mode, total in EU_WEST_1_TOTALS.items():
+        assert report["modes"][mode]["monthly"] == pytest.approx(total, abs=1e-6), mode
+    assert report["modes"]["single"]["unpriced"] == unpriced
+    assert report["modes"]["none"]["unpriced"] == ["alb_lcus", "interface_endpoints", "interface_endpoint_data"] + unpriced[1:]
+    assert [line["price"] for line in report["unpriced"]] == ["alb_lcu_hour", "logs_ingest_gb", "logs_storage_gb_month"]
+    assert report["unpriced_in_any_mode"] == sorted(
+        ["alb_lcu_hour", "logs_ingest_gb", "logs_storage_gb_month", "interface_endpoint_hour", "interface_endpoint_gb"]
+    )
+    table = report["table"]
+    assert "Load balancer LCUs                unpriced    unpriced    unpriced" in table
+    assert "Interface endpoints                   0.00        0.00    unpriced" in table
+    assert "priced lines per month               82.70      121.39       43.77" in table
+    # none has other lines unpriced than single (the endpoints): no difference is given for it
+    assert "difference to single                  0.00      +38.69         n/a" in table
+    assert table[-1] == (
+        "Unpriced in eu-west-1 (no confirmed price in roles/cost/vars/prices.yml): Load balancer LCUs (alb_lcu_hour),"
+        " Endpoint data processed (interface_endpoint_gb), Interface endpoints"
+        " (interface_endpoint_hour), CloudWatch Logs ingestion (logs_ingest_gb), CloudWatch Logs storage"
+        " (logs_storage_gb_month); the totals leave them out, cost_prices sets them."
+    )
+    assert report["short"] == (
+        "Estimated cost in eu-west-1 (network_nat_mode single): at least 0.1133 USD per hour, 82.70 USD per month"
+        " (NAT 35.28, ALB 18.40, Fargate 18.02, public IPv4 10.95); unpriced in eu-west-1: alb_lcu_hour, logs_ingest_gb,"
+        " logs_storage_gb_month (set cost_prices)."
+    )
+
+
+def test_cost_prices_fill_the_unpriced_lines():
+    # eu-west-1 with the three missing prices of the single mode set: + 0.2336 (LCUs at 0.008) + 0.50 (1 GB of
+    # logs at 0.50) + 0.029589 (storage at 0.03) = 83.459239, nothing unpriced in single
+    prices = {"alb_lcu_hour": 0.008, "logs_ingest_gb": 0.50, "logs_storage_gb_month": 0.03}
+    report = estimate(inputs(microservice_aws_region="eu-west-1", cost_prices=prices), _price_list())
+    assert report["unpriced"] == [] and report["modes"]["single"]["unpriced"] == []
+    assert report["monthly"] == pytest.approx(82.69605 + 0.2336 + 0.5 + 0.029589, abs=1e-6)
+    assert report["short"].startswith("Estimated cost in eu-west-1 (network_nat_mode single): 0.1143 USD per hour")
+    assert "unpriced" not in report["short"]
+
+
+def test_arm_spot_is_unpriced_in_us_east_1():
+    # every task on Spot, ARM64: the Spot ARM prices are null, so both Fargate lines are unpriced and
+    # the priced lines are 79.283239 - 14.7752 - 3.24485 = 61.263189
+    strategy = [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]
+    report = estimate(inputs(task_cpu_architecture="ARM64", ecs_cluster_capacity_provider_strategy=strategy), PRICES)
+    lines = monthly(report)
+    assert lines["fargate_spot_vcpu"] is None and lines["fargate_spot_memory"] is None
+    assert lines["fargate_vcpu"] == 0 and lines["fargate_memory"] == 0
+    assert report["monthly"] == pytest.approx(61.263189, abs=1e-6)
+    assert report["short"].endswith("; unpriced in us-east-1: fargate_spot_vcpu_hour_arm, fargate_spot_gb_hour_arm (set cost_prices).")
+    assert "Fargate Spot vCPU                 unpriced    unpriced    unpriced" in report["table"]
+
+
+def test_cloud_map_instances_unpriced_namespace_priced():
+    # Cloud Map's instance price is null; its namespace (a Route 53 hosted zone, 0.50) is priced: 79.283239 + 0.50
+    report = estimate(inputs(microservice_topology="service_discovery"), PRICES)
+    lines = monthly(report)
+    assert lines["cloud_map_instances"] is None
+    assert lines["cloud_map_namespace"] == pytest.approx(0.50)
+    assert report["monthly"] == pytest.approx(SINGLE_TOTAL + 0.50, abs=1e-6)
+    assert [line["price"] for line in report["unpriced"]] == ["cloud_map_resource_month"]
+
+
 def test_table_and_short_form():
     report = estimate(inputs(), PRICES)
     assert report["table"][1].split() == ["item", "(USD", "per", "month)", "single", "per_az", "none"]
@@ -272,10 +376,6 @@ def test_table_and_short_form():
     [
         ({"microservice_aws_region": "xx-east-9"},
          "The price list has no prices for microservice_aws_region 'xx-east-9' (it covers eu-central-1, us-east-1): set cost_prices with"),
-        ({"microservice_aws_region": "eu-central-1"}, "no confirmed price for microservice_aws_region 'eu-central-1' for alb_hour, alb_lcu_hour"),
-        ({"task_cpu_architecture": "ARM64", "ecs_cluster_capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]},
-         "for fargate_spot_gb_hour_arm, fargate_spot_vcpu_hour_arm (see roles/cost/vars/prices.yml): set cost_prices with them."),
-        ({"microservice_topology": "service_discovery"}, "for cloud_map_resource_month (see roles/cost/vars/prices.yml): set cost_prices with it."),
         ({"microservice_aws_region": ""}, "microservice_aws_region must be a region name"),
         ({"network_nat_mode": "both"}, "network_nat_mode must be one of single, per_az, none, got 'both'."),
         ({"task_cpu": "abc"}, "task_cpu must be a whole number, got 'abc'."),

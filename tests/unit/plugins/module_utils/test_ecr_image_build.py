@@ -167,3 +167,44 @@ def test_mutable_tag_moves(ecr):
     moved = img.ensure_image(ecr, params(image_manifest=other), False)
     assert moved["changed"] is True
     assert moved["image"]["image_digest"] == img.manifest_digest(other)
+
+
+# --- lookup by digest (an image reference repository@sha256:..., as a task definition may pin) ---
+
+def test_lookup_by_digest(ecr):
+    ecr.create_repository(repositoryName="countweb/web", imageTagMutability="IMMUTABLE")
+    digest = img.ensure_image(ecr, params(image_manifest=MANIFEST), False)["image"]["image_digest"]
+    found = img.ensure_image(ecr, params(image_tag=None, image_digest=digest), False)
+    assert found["changed"] is False
+    assert found["image"]["exists"] is True
+    assert found["image"]["image_digest"] == digest
+    assert found["image"]["image_tags"] == ["abc123"]
+    assert found["image"]["image_tag"] is None
+    assert found["image"]["image_uri"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/countweb/web@" + digest
+
+
+@pytest.mark.parametrize("tagged", [True, False])
+def test_lookup_by_absent_digest(ecr, tagged):
+    ecr.create_repository(repositoryName="countweb/web", imageTagMutability="IMMUTABLE")
+    if tagged:
+        img.ensure_image(ecr, params(image_manifest=MANIFEST), False)
+    # ECR answers ImageNotFoundException for a digest it does not hold.
+    missing = img.ensure_image(ecr, params(image_tag=None, image_digest="sha256:" + "0" * 64), False)
+    assert missing["image"]["exists"] is False
+    assert "image_digest" not in missing["image"]
+
+
+def test_digest_lookup_sends_image_digest(ecr):
+    """Our side of the contract: the DescribeImages request names the digest (botocore's ImageIdentifier)."""
+    ecr.create_repository(repositoryName="countweb/web")
+    sent = []
+    ecr.meta.events.register("provide-client-params.ecr.DescribeImages", lambda params, **kw: sent.append(params))
+    img.find_image(ecr, "countweb/web", None, None, "sha256:" + "1" * 64)
+    assert sent == [{"repositoryName": "countweb/web", "imageIds": [{"imageDigest": "sha256:" + "1" * 64}]}]
+
+
+@pytest.mark.parametrize("digest, ok", [
+    ("sha256:" + "ab" * 32, True), ("sha256:" + "AB" * 32, False), ("sha256:" + "a" * 63, False), ("ab" * 32, False),
+])
+def test_digest_form(digest, ok):
+    assert bool(img.DIGEST_RE.match(digest)) is ok

@@ -108,6 +108,42 @@ def test_repositories_task_family_and_service_follow_the_role_variables():
     assert names["autoscaling_policy"] == "d-svc-cpu"
 
 
+@pytest.mark.parametrize("topology, namespace, expected", [
+    ("sidecar", None, {
+        "task_family": "d-web-redis-task", "redis_task_family": "", "redis_service": "", "cloud_map_namespace": "",
+        "cloud_map_service": "", "redis_address": "localhost:6379",
+        "security_groups": {"alb": "d-alb", "tasks": "d-tasks"}}),
+    ("service_discovery", None, {
+        "task_family": "d-web-task", "redis_task_family": "d-redis-task", "redis_service": "redis",
+        "cloud_map_namespace": "internal-d.local", "cloud_map_service": "redis",
+        "redis_address": "redis.internal-d.local:6379",
+        "security_groups": {"alb": "d-alb", "tasks": "d-tasks", "redis": "d-redis"}}),
+    ("service_discovery", "svc.example", {
+        "task_family": "d-web-task", "cloud_map_namespace": "svc.example", "redis_address": "redis.svc.example:6379"}),
+], ids=["sidecar", "service_discovery", "service_discovery, own namespace"])
+def test_names_follow_the_topology(topology, namespace, expected):
+    names = _naming.deployment_names("d", topology=topology, namespace=namespace)
+    assert {k: names[k] for k in expected} == expected
+    assert names["topology"] == topology
+    # The web service keeps its name and the deployment's cluster in both topologies.
+    assert (names["service"], names["cluster"]) == ("web", "d")
+
+
+def test_an_explicit_task_family_wins_in_either_topology():
+    assert _naming.deployment_names("d", task_family="web-redis-task", topology="service_discovery")["task_family"] == "web-redis-task"
+
+
+@pytest.mark.parametrize("topology, valid", [("sidecar", True), ("service_discovery", True), ("cloudmap", False),
+                                             ("", False), (None, False)])
+def test_topology_check(topology, valid):
+    error = _naming.topology_error(topology)
+    assert (error is None) == valid
+    if not valid:
+        assert error.startswith(f"microservice_topology {topology!r} is unknown; use sidecar")
+        with pytest.raises(ValueError, match="microservice_topology"):
+            _naming.deployment_names("d", topology=topology)
+
+
 # The roles still type their names in their vars and defaults (issue 9 replaces them with the filter later);
 # until then each template must render exactly the contract's name.
 ROLE_TEMPLATES = [
@@ -142,21 +178,44 @@ ROLE_TEMPLATES = [
 ]
 
 
-@pytest.mark.parametrize("role, kind, variable, key", ROLE_TEMPLATES, ids=[f"{t[0]}:{t[2]}" for t in ROLE_TEMPLATES])
-def test_role_templates_render_the_contract(role, kind, variable, key):
+# The service-discovery topology's names, rendered with microservice_topology=service_discovery.
+DISCOVERY_TEMPLATES = [
+    ("task", "defaults", "task_family", "task_family"),
+    ("task", "defaults", "task_redis_family", "redis_task_family"),
+    ("task", "defaults", "microservice_cloud_map_namespace", "cloud_map_namespace"),
+    ("service", "defaults", "service_task_family", "task_family"),
+    ("service", "defaults", "service_redis_name", "redis_service"),
+    ("service", "defaults", "service_redis_task_family", "redis_task_family"),
+    ("service", "vars", "__service_redis_sg_name", ("security_groups", "redis")),
+    ("service", "vars", "__service_redis_registry", "cloud_map_service"),
+    ("service", "defaults", "microservice_cloud_map_namespace", "cloud_map_namespace"),
+    ("cloud_map", "defaults", "microservice_cloud_map_namespace", "cloud_map_namespace"),
+    ("cloud_map", "vars", "__cloud_map_redis_sg_name", ("security_groups", "redis")),
+    ("cloud_map", "vars", "__cloud_map_tasks_sg_name", ("security_groups", "tasks")),
+    ("cloud_map", "vars", "__cloud_map_service_name", "cloud_map_service"),
+    ("cloud_map", "vars", "__cloud_map_ecs_service", "redis_service"),
+    ("cloud_map", "vars", "__cloud_map_vpc_name", "vpc"),
+    ("cloud_map", "vars", "__cloud_map_cluster", "cluster"),
+]
+
+
+@pytest.mark.parametrize("role, kind, variable, key, topology", [(*t, "sidecar") for t in ROLE_TEMPLATES]
+                         + [(*t, "service_discovery") for t in DISCOVERY_TEMPLATES],
+                         ids=[f"{t[0]}:{t[2]}" for t in ROLE_TEMPLATES] + [f"discovery:{t[0]}:{t[2]}" for t in DISCOVERY_TEMPLATES])
+def test_role_templates_render_the_contract(role, kind, variable, key, topology):
     path = ROOT / "roles" / role / kind / "main.yml"
     data = yaml.safe_load(path.read_text())
     if variable not in data:
         pytest.skip(f"{path} no longer defines {variable} (moved to the deployment_names filter)")
-    context = {"microservice_deployment": "hstat-x", "service_name": "web"}
+    context = {"microservice_deployment": "hstat-x", "service_name": "web", "microservice_topology": topology}
     for _round in range(3):  # internal vars refer to each other (__service_resource_id -> __service_cluster)
         for name, value in data.items():
-            if isinstance(value, str) and not name.startswith("microservice_"):
+            if isinstance(value, str) and (not name.startswith("microservice_") or name == "microservice_cloud_map_namespace"):
                 try:
                     context[name] = jinja2.Template(value).render(**context)
                 except jinja2.TemplateError:
                     pass  # a template with Ansible's filters: not a name
-    expected = _naming.deployment_names("hstat-x")
+    expected = _naming.deployment_names("hstat-x", topology=topology)
     for part in (key if isinstance(key, tuple) else (key,)):
         expected = expected[part]
     assert context[variable].strip() == expected

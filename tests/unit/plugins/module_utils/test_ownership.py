@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import jsonable
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tags_of
@@ -66,3 +69,9 @@ def test_unowned_message_is_one_sentence_that_says_what_to_do():
 ])
 def test_tags_of_reads_every_tag_list_shape(resource, key, expected):
     assert tags_of(resource, key) == expected
+
+
+def test_jsonable_turns_datetimes_into_iso_strings_at_any_depth():
+    when = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    assert jsonable({"a": [when, {"b": (when, 1)}], "c": "x"}) == {
+        "a": ["2026-01-01T00:00:00+00:00", {"b": ["2026-01-01T00:00:00+00:00", 1]}], "c": "x"}

@@ -66,7 +66,8 @@ def described():
                 "name": "redis",
                 "image": "111.dkr.ecr.us-east-1.amazonaws.com/countweb/redis:7",
                 "cpu": 0,
-                "portMappings": [{"containerPort": 6379, "hostPort": 6379, "protocol": "tcp"}],
+                # No mapping is declared for Redis; AWS answers an empty list.
+                "portMappings": [],
                 "essential": True,
                 "environment": [],
                 "mountPoints": [],
@@ -203,7 +204,7 @@ CHANGES = [
      "containerDefinitions[web].image"),
     ("redis image", dict(**{"redis.image": "redis:8"}), "containerDefinitions[redis].image"),
     ("app port", dict(**{"app.port": 8080}), "containerDefinitions[web].portMappings[0].containerPort"),
-    ("redis port", dict(**{"redis.port": 6380}), "containerDefinitions[redis].portMappings[0].containerPort"),
+    ("redis port", dict(**{"redis.port": 6380}), "containerDefinitions[web].environment[REDIS_ADDR].value"),
     ("task cpu", dict(cpu=512, memory=1024), "cpu"),
     ("task memory", dict(memory=1024), "memory"),
     ("execution role", dict(execution_role="arn:aws:iam::123456789012:role/other"), "executionRoleArn"),
@@ -312,6 +313,22 @@ def test_redis_address_follows_redis_port():
     assert {"name": "REDIS_ADDR", "value": "localhost:6380"} in web(request(**{"redis.port": 6380}))["environment"]
 
 
+def test_redis_port_is_not_mapped():
+    """Web reaches Redis on localhost inside the task: only web's port is mapped (the load balancer's target)."""
+    r = request(**{"redis.port": 6380})
+    assert "portMappings" not in redis(r)
+    assert web(r)["portMappings"] == [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}]
+
+
+def test_a_revision_with_the_old_redis_mapping_differs_once():
+    """A revision registered with Redis's port mapping (as this module did before) differs from the request in that
+    mapping alone, so it is replaced by one new revision; the new one, described without it, equals the request."""
+    old = described()
+    redis(old)["portMappings"] = [{"containerPort": 6379, "hostPort": 6379, "protocol": "tcp"}]
+    assert td.differences(td.normalize(old), td.normalize(request())) == ["containerDefinitions[redis].portMappings"]
+    assert td.differences(td.normalize(described()), td.normalize(request())) == []
+
+
 def test_no_redis_address_variable():
     names = [e["name"] for e in web(request(**{"app.redis_address_variable": ""}))["environment"]]
     assert "REDIS_ADDR" not in names
@@ -352,6 +369,8 @@ INVALID = [
     ("duplicate names", dict(**{"redis.name": "web"}), "redis.name='web' is already the name of app"),
     ("bad container name", dict(**{"app.name": "web app"}), "app.name='web app' is invalid"),
     ("empty image", dict(**{"app.image": "  "}), "app.image is empty"),
+    ("malformed image", dict(**{"app.image": "Bad Image!!:@@"}), "app.image 'Bad Image!!:@@' is not a valid image reference"),
+    ("upper-case repository", dict(**{"redis.image": "Redis:7"}), "redis.image 'Redis:7' is not a valid image reference"),
     ("no image, no repository", dict(**{"redis.image": None}), "redis needs an image"),
     ("cpu reservations too big", dict(**{"app.cpu": 200, "redis.cpu": 100}), "reserve 300 CPU units"),
     ("memory reservations too big", dict(**{"app.memory": 400, "redis.memory": 200}), "memory add up to 600 MiB"),
@@ -393,6 +412,94 @@ def test_repository_instead_of_image_is_valid():
 def test_absent_needs_only_the_family():
     assert td.validate(dict(state="absent", family="web-redis-task", revision=None)) == []
     assert "revision=0 is invalid" in td.validate(dict(state="absent", family="f", revision=0))[0]
+
+
+# --- the service-discovery shapes: web alone, Redis alone ------------------------------------------------
+
+CLOUD_MAP_ADDRESS = "redis.internal-countweb.local:6379"
+
+
+def web_only(**overrides):
+    return params(redis=None, **{"app.redis_address": CLOUD_MAP_ADDRESS}, **overrides)
+
+
+def redis_only(**overrides):
+    return params(app=None, family="countweb-redis-task",
+                  **{"redis.command": ["redis-server", "/usr/local/etc/redis/redis.conf", "--bind", "0.0.0.0"]},
+                  **overrides)
+
+
+def test_web_only_task_finds_redis_by_its_cloud_map_name():
+    r = td.build_request(web_only(), "us-east-1")
+    assert [c["name"] for c in r["containerDefinitions"]] == ["web"]
+    assert {"name": "REDIS_ADDR", "value": CLOUD_MAP_ADDRESS} in web(r)["environment"]
+    # No container to wait for: ECS would refuse a dependsOn naming a container the task lacks.
+    assert "dependsOn" not in web(r)
+    assert web(r)["portMappings"] == [{"containerPort": 8000, "hostPort": 8000, "protocol": "tcp"}]
+    assert td.validate(web_only()) == []
+
+
+def test_redis_only_task_holds_redis_alone():
+    r = td.build_request(redis_only(), "us-east-1")
+    assert [c["name"] for c in r["containerDefinitions"]] == ["redis"]
+    assert redis(r)["command"] == ["redis-server", "/usr/local/etc/redis/redis.conf", "--bind", "0.0.0.0"]
+    assert redis(r)["portMappings"] == [{"containerPort": 6379, "hostPort": 6379, "protocol": "tcp"}]
+    assert redis(r)["logConfiguration"]["options"]["awslogs-stream-prefix"] == "redis"
+    assert (r["family"], r["networkMode"], r["cpu"], r["memory"]) == ("countweb-redis-task", "awsvpc", "256", "512")
+    assert td.validate(redis_only()) == []
+
+
+def test_two_container_task_is_unchanged_by_the_new_shapes():
+    # The sidecar shape keeps exactly what it registered before (its exact idempotency rests on it).
+    r = request()
+    assert [c["name"] for c in r["containerDefinitions"]] == ["web", "redis"]
+    assert {"name": "REDIS_ADDR", "value": "localhost:6379"} in web(r)["environment"]
+    assert td.differences(td.normalize(described()), td.normalize(r)) == []
+
+
+def test_a_redis_address_also_overrides_localhost_in_the_two_container_task():
+    r = request(**{"app.redis_address": "cache:6380"})
+    assert {"name": "REDIS_ADDR", "value": "cache:6380"} in web(r)["environment"]
+
+
+@pytest.mark.parametrize("build, shape_change", [
+    (lambda: td.build_request(web_only(), "us-east-1"), "containerDefinitions[redis]"),
+    (lambda: td.build_request(redis_only(), "us-east-1"), "containerDefinitions[web]"),
+], ids=["web only", "redis only"])
+def test_a_shape_change_is_a_change(build, shape_change):
+    assert shape_change in td.differences(td.normalize(described()), td.normalize(build()))
+
+
+def _described_as(request_):
+    """What DescribeTaskDefinition returns for a one-container request: AWS's defaults filled in."""
+    result = copy.deepcopy(request_)
+    result.update(revision=1, status="ACTIVE", volumes=[], placementConstraints=[], compatibilities=["EC2", "FARGATE"],
+                  taskDefinitionArn=f"arn:aws:ecs:us-east-1:123456789012:task-definition/{request_['family']}:1")
+    for c in result["containerDefinitions"]:
+        c.update(cpu=0, mountPoints=[], volumesFrom=[], systemControls=[])
+        c["healthCheck"] = dict(td.HEALTH_CHECK_DEFAULTS, **c["healthCheck"])
+        c.setdefault("environment", [])
+    return result
+
+
+@pytest.mark.parametrize("shape", [web_only, redis_only], ids=["web only", "redis only"])
+def test_one_container_shapes_are_idempotent(shape):
+    r = td.build_request(shape(), "us-east-1")
+    assert td.differences(td.normalize(_described_as(r)), td.normalize(r)) == []
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(app=None, redis=None), "state=present needs app, redis or both"),
+    (dict(redis=None), "app.redis_address is required without redis"),
+    (dict(redis=None, **{"app.redis_address": "redis.internal-countweb.local"}), "is not host:port"),
+], ids=["neither container", "web only without an address", "address without a port"])
+def test_shape_errors(overrides, message):
+    errors = td.validate(params(**overrides))
+    assert any(message in e for e in errors), errors
+
+
+def test_web_only_without_an_address_variable_needs_no_address():
+    assert td.validate(params(redis=None, **{"app.redis_address_variable": ""})) == []
 
 
 # --- roles, tags, revisions, images -------------------------------------------------------------------

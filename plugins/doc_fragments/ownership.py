@@ -1,0 +1,24 @@
+# -*- coding: utf-8 -*-
+# Copyright: fargate.microservice developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The ownership option every owning module of the collection shares (plugins/module_utils/_ownership.py)."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  ownership_tags:
+    description:
+      - Tags an existing resource must carry for this module to change or delete it; the roles pass the deployment's
+        ownership tag (C(fargate.microservice/deployment=<deployment>), the naming contract in
+        C(plugins/module_utils/_naming.py)).
+      - With O(state=present) an existing resource of that name without them makes the module fail with a message
+        saying what to do (unless the module's description says otherwise); with O(state=absent) it is left alone and
+        RV(skipped_unowned) is returned.
+      - Empty means no guard.
+    type: dict
+    default: {}
+"""

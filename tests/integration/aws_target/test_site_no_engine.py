@@ -1,0 +1,195 @@
+# Copyright: fargate.microservice developers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`ansible-playbook -i inventory/aws site.yml` against the emulator with no container engine.
+
+- Images given (task_web_image, task_redis_image), DOCKER_HOST naming a socket that does not
+  exist (an explicit DOCKER_HOST is the only address tried, so no engine of this machine is
+  visible): image_build says it is skipped and why, the whole of site.yml runs through, the
+  task definition runs the given images, the service-linked roles are in place, and a rerun
+  reports changed=0. The emulator runs no tasks (MOTO_ECS_SERVICE_RUNNING=2 makes it report
+  two running, so the rollout completes); there are no targets (service_wait_for_healthy_targets
+  false) and the ALB's DNS name leads nowhere (verify_fetch false: the URL is printed, not fetched).
+- The image the task runs is the one the sources give: sources A -> tag a in ECR, sources B ->
+  tag b (pushed later, the newest), sources reverted to A -> the task definition runs a again,
+  with no rebuild (image_build, with no engine, finds a in ECR and says so). The tags are
+  computed here independently of the collection, from the documented format. moto hosts no
+  registry, so the pushes are recorded with ECR's PutImage, the last call of a real push (as the
+  local target records its images).
+- On ARM64 (task_cpu_architecture) the tag is the linux/arm64 one: the task role run alone stops,
+  naming that image, when it is not in ECR.
+
+Run: .venv/bin/python -m pytest -q tests/integration/aws_target/test_site_no_engine.py
+(its own emulator on IT_AWS_SITE_EMULATOR_PORT, else a free port; about 5-12 min on a busy machine)
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_aws_target import ROOT, _client, _free_port, ops, playbook, record, recorded, slr  # noqa: E402
+
+D = "hisite"
+NO_ENGINE = {"DOCKER_HOST": "unix:///nonexistent/hisite-docker.sock"}
+GIVEN = {"task_web_image": "public.ecr.aws/docker/library/nginx:1.27",
+         "task_redis_image": "public.ecr.aws/docker/library/redis:7.2.5-alpine"}
+# What the emulator cannot do: run tasks (no targets to wait for) and serve the ALB's DNS name.
+EMULATED = {"microservice_deployment": D, "service_wait_for_healthy_targets": False, "verify_fetch": False}
+# image_build's defaults (roles/image_build/defaults/main.yml).
+BASES = {"web": "public.ecr.aws/docker/library/golang:1.23.4-alpine",
+         "redis": "public.ecr.aws/docker/library/redis:7.2.5-alpine"}
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    port = int(os.environ.get("IT_AWS_SITE_EMULATOR_PORT") or _free_port())
+    recording = tempfile.NamedTemporaryFile(prefix="hisite-moto-recording-", delete=False).name
+    env = dict(os.environ, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=recording,
+               MOTO_IAM_LOAD_MANAGED_POLICIES="true", MOTO_ECS_SERVICE_RUNNING="2")
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=2)
+            break
+        except OSError:
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail("moto_server did not start within 60 s")
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+    os.unlink(recording)
+
+
+def task_images(endpoint):
+    """{container: image} of the newest revision of the deployment's family."""
+    ecs = _client(endpoint, "ecs")
+    arns = ecs.list_task_definitions(familyPrefix=f"{D}-web-redis-task")["taskDefinitionArns"]
+    arn = max(arns, key=lambda a: int(a.rsplit(":", 1)[1]))  # by revision number (the emulator ignores sort)
+    definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+    return {c["name"]: c["image"] for c in definition["containerDefinitions"]}
+
+
+def test_site_runs_through_with_images_given_and_no_engine(emulator):
+    record(emulator)
+    run = playbook(emulator, "site.yml", env=NO_ENGINE, **EMULATED, **GIVEN)
+    assert run.rc == 0, run
+    assert ("Skipping image_build: image_build_web_image (task_web_image) and image_build_redis_image "
+            "(task_redis_image) given") in run.text, run
+    assert "so there is nothing to build and no container engine is needed" in run.text, run
+    assert "Probe the Docker API" not in run.out, run
+    assert task_images(emulator) == {"web": GIVEN["task_web_image"], "redis": GIVEN["task_redis_image"]}
+    calls = ops(recorded(emulator))
+    assert calls[0] == "GetCallerIdentity"
+    assert "GetAuthorizationToken" not in calls  # nothing is pushed
+    assert slr(emulator, "ecs.amazonaws.com") and slr(emulator, "elasticloadbalancing.amazonaws.com")
+
+
+def test_site_rerun_changes_nothing_and_keeps_the_service_linked_roles(emulator):
+    record(emulator)
+    run = playbook(emulator, "site.yml", env=NO_ENGINE, **EMULATED, **GIVEN)
+    assert run.rc == 0 and run.changed == 0, run
+    calls = ops(recorded(emulator))
+    assert "CreateServiceLinkedRole" not in calls
+    assert not [op for op in calls if op.startswith(("Delete", "Deregister"))], calls
+    assert slr(emulator, "ecs.amazonaws.com") and slr(emulator, "elasticloadbalancing.amazonaws.com")
+
+
+# ---- the image the sources give -------------------------------------------------------------
+
+def source_tag(context, base, platform, length=12):
+    """The documented tag format (roles/image_build/README.md), computed here without the collection."""
+    lines = []
+    for path in sorted((p for p in Path(context).rglob("*") if p.is_file() and not fnmatch.fnmatch(p.name, "*_test.go")),
+                       key=lambda p: str(p).lower()):
+        lines.append(f"{path.relative_to(context)} {hashlib.sha1(path.read_bytes()).hexdigest()}")
+    lines += [f"base={base}", f"platform={platform}"]
+    return hashlib.sha256("\\n".join(lines).encode()).hexdigest()[:length]
+
+
+def sources(tmp, name, web_change=""):
+    """A copy of app/ (the build contexts) under tmp/name, with a line added to the web app's main.go."""
+    root = tmp / name
+    shutil.copytree(ROOT / "app", root)
+    if web_change:
+        with open(root / "web" / "main.go", "a", encoding="utf-8") as handle:
+            handle.write(f"\n// {web_change}\n")
+    return {"image_build_web_context": str(root / "web"), "image_build_redis_context": str(root / "redis")}
+
+
+def tags(contexts, platform="linux/amd64"):
+    return {name: source_tag(contexts[f"image_build_{name}_context"], BASES[name], platform) for name in ("web", "redis")}
+
+
+def push(endpoint, tags_by_image):
+    """Record the images in the emulated ECR as a push's last call (PutImage) does; distinct manifests."""
+    ecr = _client(endpoint, "ecr")
+    for name, tag in tags_by_image.items():
+        config = hashlib.sha256(f"{name}:{tag}".encode()).hexdigest()
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                               "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                          "digest": f"sha256:{config}", "size": 100}, "layers": []})
+        ecr.put_image(repositoryName=f"{D}/{name}", imageTag=tag, imageManifest=manifest,
+                      imageManifestMediaType="application/vnd.oci.image.manifest.v1+json")
+        time.sleep(1.1)  # push times a second apart: the later push is the newest
+
+
+def ecr_uri(endpoint, name, tag):
+    repo = _client(endpoint, "ecr").describe_repositories(repositoryNames=[f"{D}/{name}"])["repositories"][0]
+    return f"{repo['repositoryUri']}:{tag}"
+
+
+def test_reverted_sources_run_their_image_again_without_a_rebuild(emulator, tmp_path):
+    a, b = sources(tmp_path, "a"), sources(tmp_path, "b", web_change="revision b")
+    tag_a, tag_b = tags(a), tags(b)
+    assert tag_a["web"] != tag_b["web"] and tag_a["redis"] == tag_b["redis"]
+
+    # Sources A: the images built from them are in ECR; image_build finds them (no engine needed).
+    push(emulator, tag_a)
+    run = playbook(emulator, "site.yml", "--tags", "image_build,task", env=NO_ENGINE, **EMULATED, **a)
+    assert run.rc == 0, run
+    assert "(the tags the sources give) are in ECR already, so nothing is built or pushed" in run.text, run
+    assert task_images(emulator) == {n: ecr_uri(emulator, n, tag_a[n]) for n in ("web", "redis")}
+
+    # Sources B, pushed later (now the newest image): the task role alone follows them.
+    push(emulator, {"web": tag_b["web"]})
+    run = playbook(emulator, "site.yml", "--tags", "task", env=NO_ENGINE, **EMULATED, **b)
+    assert run.rc == 0 and run.changed == 1, run
+    assert task_images(emulator)["web"] == ecr_uri(emulator, "web", tag_b["web"])
+
+    # Reverted to A: A's image again (not the newest), found in ECR, not rebuilt (no engine at all).
+    record(emulator)
+    run = playbook(emulator, "site.yml", "--tags", "image_build,task", env=NO_ENGINE, **EMULATED, **a)
+    assert run.rc == 0 and run.changed == 1, run
+    assert "are in ECR already, so nothing is built or pushed and no container engine is needed" in run.text, run
+    assert task_images(emulator) == {n: ecr_uri(emulator, n, tag_a[n]) for n in ("web", "redis")}
+    calls = recorded(emulator)
+    assert "PutImage" not in ops(calls) and "GetAuthorizationToken" not in ops(calls)
+    # The no-op image_build asks ECR once per image (DescribeImages of the two tags).
+    assert ops(calls).count("DescribeImages") == 2, ops(calls)
+
+
+def test_arm64_tasks_look_for_the_arm64_image(emulator, tmp_path):
+    a = sources(tmp_path, "a")
+    arm = tags(a, "linux/arm64")
+    assert arm["web"] != tags(a)["web"]
+    run = playbook(emulator, "site.yml", "--tags", "task", env=NO_ENGINE, task_cpu_architecture="ARM64", **EMULATED, **a)
+    assert run.rc != 0, run
+    assert f"The web image the sources give, {ecr_uri(emulator, 'web', arm['web'])}, is not in ECR" in run.text, run
