@@ -539,8 +539,10 @@ def test_the_workflow_nodes_build_deploy_verify_then_roll_back(tmp_path, project
     # verify cannot pass here (the emulator's ALB DNS name resolves nowhere, moto runs no task):
     # it fails at the wait for the page, which sends the workflow to its rollback node.
     verify = run_job(tmp_path, project, templates["verify"], answers)
-    assert verify.rc != 0 and [t for t, _ in failed_tasks(verify)] == ["Wait until the page answers 200"], verify
-    assert f"http://{_lb_dns()}/home" in verify.stdout, verify
+    url = f"http://{_lb_dns()}/home"
+    failed = failed_tasks(verify)
+    assert verify.rc != 0 and [t for t, _ in failed] == ["Fail when the page does not answer 200 in time"], verify
+    assert failed[0][1].startswith(f"{url} did not answer 200 within 5 s"), verify
     # The failure link runs rollback with its survey default (0: the revision before).
     rollback = run_job(tmp_path, project, templates["rollback"], answers)
     assert rollback.rc == 0 and rollback.changed >= 1 and service_revision() == 1, rollback
