@@ -165,13 +165,15 @@ def snapshot():
     """What a job could write outside its private data directory: the checkout and the real HOME.
 
     In HOME: its top-level names, and what Ansible writes under ~/.ansible and ~/.ansible_async,
-    less .ansible/tmp and .ansible/test, which the other Ansible runs of this shared machine write
-    at any time. The jobs' own HOME is their private data directory (its .ansible/ must appear there).
+    less .ansible/tmp, .ansible/test and .ansible/collections, which the other Ansible runs of this
+    shared machine write at any time (an `ansible-galaxy collection install` of main's collection
+    there once broke this check mid-run). run_job asserts that each job's Ansible used the job's own
+    HOME (its .ansible/tmp), so the jobs cannot write those. The jobs' own HOME is their private data directory (its .ansible/ must appear there).
     """
     seen = {}
     home = Path(os.path.expanduser("~"))
     roots = [(ROOT, ("/.cache", "/.git", "/tests/output", "/.pytest_cache")),
-             (home / ".ansible", ("/tmp", "/test", "/galaxy_cache")), (home / ".ansible_async", ())]
+             (home / ".ansible", ("/tmp", "/test", "/galaxy_cache", "/collections")), (home / ".ansible_async", ())]
     for root, skip in roots:
         if not root.exists():
             continue
