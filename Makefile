@@ -89,10 +89,10 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-awx integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam
+	$(MAKE) --no-print-directory -k sanity integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown integration-image-arch
+	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown integration-image-arch integration-awx
 
 integration: integration-modules integration-aws integration-aws-target integration-network
 
@@ -122,9 +122,10 @@ integration-build: venv
 integration-ee: venv
 	$(BIN)/python -m pytest -q tests/integration/ee
 
-# Job templates run as AWX runs them: ansible-runner private data dirs against the emulator (its own port)
-integration-awx: venv
-	IT_AWX_EMULATOR_PORT=$${IT_AWX_EMULATOR_PORT:-5451} $(BIN)/python -m pytest -q tests/integration/awx
+# Every job template and the workflow's nodes run as AWX runs them: ansible-runner private data dirs against the
+# emulator (its own port); image_build through a TLS engine (HAProxy on its own port in front of the shared Podman socket)
+integration-awx: setup
+	IT_AWX_EMULATOR_PORT=$${IT_AWX_EMULATOR_PORT:-5451} IT_AWX_ENGINE_PORT=$${IT_AWX_ENGINE_PORT:-5452} $(BIN)/python -m pytest -q tests/integration/awx
 
 # The execution environment's build context in .cache/ee/context (then: podman build -t IMAGE .cache/ee/context)
 ee-context: venv

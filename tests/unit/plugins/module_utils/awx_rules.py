@@ -10,7 +10,9 @@ awx.awx 24.6.1 belongs to). Each rule names the function it comes from:
 - [mixins] awx/main/models/mixins.py SurveyJobTemplateMixin._survey_element_validation and
   _update_unified_job_kwargs: how a default is checked and applied at launch;
 - [constants] awx/main/constants.py SURVEY_TYPE_MAPPING, JOB_VARIABLE_PREFIXES, ENV_BLOCKLIST;
-- [fields] awx/main/fields.py CredentialTypeInjectorField.schema / validate_env_var_allowed / validate.
+- [fields] awx/main/fields.py CredentialTypeInjectorField.schema / validate_env_var_allowed / validate;
+- [credential] awx/main/models/credential.py CredentialType.inject_credential: how a custom
+  credential's inputs become files and environment variables of a job.
 
 Written from reading that code; none of it is copied.
 """
@@ -18,7 +20,10 @@ Written from reading that code; none of it is copied.
 from __future__ import annotations
 
 import keyword
+import os
 import re
+import stat
+import tempfile
 
 import jinja2
 from jinja2 import sandbox
@@ -200,3 +205,41 @@ def injector_errors(inputs, injectors):
             except jinja2.exceptions.TemplateError as exc:
                 errors.append(f"{kind} injector {key!r}: {exc}")
     return errors
+
+
+def inject_credential(inputs, injectors, credential_inputs, private_data_dir):
+    """[credential] CredentialType.inject_credential for a custom type: the job's injected environment.
+
+    Only the inputs that are set and non-empty are in the template namespace (an unset one renders
+    as ''); every file template is rendered and written, even to an empty file, to a mkstemp name
+    in <private_data_dir>/env with mode 0600, its path under tower.filename(.<name>); then each env
+    template is rendered. In an execution environment the paths are the container's
+    (to_container_path: the private data directory is /runner there); run without one, as here,
+    they are the host's. Returns (env, files) with files mapping each file label to its path.
+    """
+    namespace = {"tower": type("TowerNamespace", (), {})()}
+    for field in inputs.get("fields", []):
+        value = credential_inputs.get(field["id"])
+        if isinstance(value, bool):
+            namespace[field["id"]] = value
+        elif value:
+            namespace[field["id"]] = value
+        elif field.get("type") == "boolean":
+            namespace[field["id"]] = False
+    env_ = sandbox.ImmutableSandboxedEnvironment()
+    files = {}
+    for label, tmpl in injectors.get("file", {}).items():
+        handle, path = tempfile.mkstemp(dir=os.path.join(private_data_dir, "env"))
+        with os.fdopen(handle, "w") as f:
+            f.write(env_.from_string(tmpl).render(**namespace))
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+        files[label] = path
+        if "." not in label:
+            namespace["tower"].filename = path
+        else:
+            if not hasattr(namespace["tower"], "filename"):
+                namespace["tower"].filename = type("TowerNamespace", (), {})()
+            setattr(namespace["tower"].filename, label.split(".", 1)[1], path)
+    env = {key: env_.from_string(tmpl).render(**namespace) for key, tmpl in injectors.get("env", {}).items()
+           if not (key.startswith("ANSIBLE_") or key in ENV_BLOCKLIST)}
+    return env, files

@@ -197,7 +197,7 @@ def test_job_templates_point_at_the_project(objects):
         assert os.path.isfile(os.path.join(ROOT, t["playbook"])), t
         assert t["credentials"][0] == "AWS"
     by_key = {t["key"]: t for t in objects["job_templates"]}
-    assert by_key["deploy"]["skip_tags"] == "image_build" and by_key["deploy"]["playbook"] == "site.yml"
+    assert by_key["deploy"]["skip_tags"] == "image_build,verify" and by_key["deploy"]["playbook"] == "site.yml"
     for tag in ("network", "registry", "image_build", "ecs_cluster", "task", "alb", "service"):
         assert by_key[tag]["job_tags"] == tag
     assert [t["key"] for t in objects["job_templates"] if t["container_engine"]] == ["image_build"]
@@ -214,6 +214,32 @@ def test_credential_type_follows_awx_injector_rules(objects):
     assert awx_rules.injector_errors(ctype["inputs"], ctype["injectors"]) == []
     assert set(ctype["injectors"]["env"]) >= {"DOCKER_HOST", "DOCKER_TLS_VERIFY"}
     assert [f["id"] for f in ctype["inputs"]["fields"] if f.get("secret")] == ["tls_key"]
+
+
+@pytest.mark.parametrize("credential, verify", [
+    ({"docker_host": "unix:///run/podman/podman.sock"}, False),
+    ({"docker_host": "tcp://engine.example.com:2376", "tls_ca": "CA PEM\n", "tls_cert": "CERT PEM\n", "tls_key": "KEY PEM\n"}, True),
+], ids=["unix-no-tls", "tcp-tls"])
+def test_container_engine_credential_injects_what_the_roles_read(objects, tmp_path, credential, verify):
+    """AWX's injection of a Container engine credential gives the variables image_build's defaults read."""
+    from ansible.module_utils.parsing.convert_bool import boolean
+
+    ctype = objects["credential_type"]
+    (tmp_path / "env").mkdir()
+    env, files = awx_rules.inject_credential(ctype["inputs"], ctype["injectors"], credential, str(tmp_path))
+    assert env["DOCKER_HOST"] == credential["docker_host"]
+    # community.docker reads DOCKER_TLS_VERIFY as a strict boolean (an empty value fails every module).
+    assert boolean(env["DOCKER_TLS_VERIFY"], strict=True) is verify
+    for name, pem in (("CA_CERT", "tls_ca"), ("CLIENT_CERT", "tls_cert"), ("CLIENT_KEY", "tls_key")):
+        path = env["DOCKER_TLS_" + name]
+        assert path in files.values() and os.path.dirname(path) == str(tmp_path / "env")
+        assert open(path).read() == credential.get(pem, "")
+        assert os.stat(path).st_mode & 0o777 == 0o600
+    defaults = yaml.safe_load(open(os.path.join(ROOT, "roles/image_build/defaults/main.yml")))
+    for var, name in (("image_build_tls_ca_cert", "DOCKER_TLS_CA_CERT"), ("image_build_tls_client_cert", "DOCKER_TLS_CLIENT_CERT"),
+                      ("image_build_tls_client_key", "DOCKER_TLS_CLIENT_KEY"), ("image_build_tls_verify", "DOCKER_TLS_VERIFY"),
+                      ("image_build_docker_host", "DOCKER_HOST")):
+        assert f"lookup('ansible.builtin.env', '{name}')" in defaults[var], var
 
 
 def test_workflow_builds_deploys_verifies(objects):
