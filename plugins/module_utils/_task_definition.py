@@ -542,4 +542,3 @@ def _timestamp(value):
     if hasattr(value, "timestamp"):
         return value.timestamp()
     return float(value)
-
