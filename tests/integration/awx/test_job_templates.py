@@ -241,7 +241,7 @@ def run_job(tmp_path, project, template, answers, engine=None, template_extra_va
                "HOME": str(pdd), "TMPDIR": str(pdd / "tmp"), **CREDENTIAL}
     if engine is not None:
         ctype = engine["type"]
-        injected, _ = awx_rules.inject_credential(ctype["inputs"], ctype["injectors"], engine["inputs"], str(pdd))
+        injected, _unused = awx_rules.inject_credential(ctype["inputs"], ctype["injectors"], engine["inputs"], str(pdd))
         envvars.update(injected)
     (pdd / "env" / "envvars").write_text(json.dumps(envvars))
     args = ["-u", "root"]
@@ -456,7 +456,7 @@ def test_image_build_through_the_container_engine_credential(tmp_path, project, 
         assert path.parent == first.pdd / "env" and path.read_text() == engine_credential["inputs"][pem]
     # Built through the TLS engine (the only way this job had to it), then the push: the emulator
     # hosts no registry, so the login to the registry it names fails (no_log hides its message).
-    assert first.rc != 0 and [t for t, _ in failed_tasks(first)] == ["Log in to the ECR registry"], first
+    assert first.rc != 0 and [t for t, _unused in failed_tasks(first)] == ["Log in to the ECR registry"], first
     built = [e["event_data"]["res"] for e in first.events if e.get("event") == "runner_on_ok"
              and e["event_data"].get("task") == "Build the images that are not in ECR yet"]
     assert built and all(r.get("changed") for r in built[0]["results"]), first
@@ -543,7 +543,7 @@ def test_the_workflow_nodes_build_deploy_verify_then_roll_back(tmp_path, project
     verify = run_job(tmp_path, project, templates["verify"], answers)
     url = f"http://{_lb_dns()}/home"
     failed = failed_tasks(verify)
-    assert verify.rc != 0 and [t for t, _ in failed] == ["Fail when the page does not answer 200 in time"], verify
+    assert verify.rc != 0 and [t for t, _unused in failed] == ["Fail when the page does not answer 200 in time"], verify
     assert failed[0][1].startswith(f"{url} did not answer 200 within 5 s"), verify
     # The failure link runs rollback with its survey default (0: the revision before).
     rollback = run_job(tmp_path, project, templates["rollback"], answers)
