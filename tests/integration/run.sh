@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Integration tests of ecs_task_definition and the task and service roles against the AWS emulator.
 #
-# Starts its own moto_server on a free loopback port (or $EMULATOR_PORT) and stops it at the end.
+# Starts its own emulator (tests/integration/emulator.sh) on a free loopback port (or $EMULATOR_PORT) and stops it
+# at the end.
 # MOTO_ECS_SERVICE_RUNNING=2 makes the emulator report 2 running tasks per service (it runs none),
 # so a 2-task deployment reaches rolloutState COMPLETED and a larger one stays IN_PROGRESS.
 #
@@ -15,17 +16,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 venv=${VENV:-.venv}
-port=${EMULATOR_PORT:-$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+# shellcheck source=tests/integration/emulator.sh
+source tests/integration/emulator.sh
+port=${EMULATOR_PORT:-$(emulator_free_port)}
 log=$(mktemp -d)
-MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_ECS_SERVICE_RUNNING=2 MOTO_RECORDER_FILEPATH="$log/recording" \
-  "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" >"$log/moto.log" 2>&1 &
-moto=$!
-trap 'kill "$moto" 2>/dev/null || true; wait "$moto" 2>/dev/null || true' EXIT
-for _ in $(seq 1 60); do
-  "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=2)" \
-    >/dev/null 2>&1 && break
-  sleep 0.5
-done
+trap 'emulator_stop' EXIT
+emulator_start "$port" "$log/moto.log" MOTO_ECS_SERVICE_RUNNING=2 MOTO_RECORDER_FILEPATH="$log/recording"
 ap() { "$venv/bin/ansible-playbook" -i inventory/local -e "emulator_port=$port" "$@"; }
 changed_of() { grep -E '^localhost +:' "$1" | sed -E 's/.*changed=([0-9]+).*/\1/' | tail -n 1; }
 

@@ -13,7 +13,7 @@
   ALB's group sends only the task port to the tasks' group, a rerun changes nothing, too few usable
   zones stop the run before anything is created, and the teardown removes the cross-referencing groups.
 
-Run: .venv/bin/python -m pytest -q tests/integration/aws_target   (its own emulator on a free port)
+Run: .venv/bin/python -m pytest -q tests/integration/aws_target   (its own emulator on a free port: conftest.py start_moto)
 """
 
 from __future__ import annotations
@@ -21,11 +21,8 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -41,35 +38,11 @@ TOKEN = "haws-session-token-for-the-test"
 SLR_PATH = "/aws-service-role/{}/"
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def emulator():
-    port = _free_port()
-    recording = tempfile.NamedTemporaryFile(prefix="haws-moto-recording-", delete=False).name
-    env = dict(os.environ, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=recording,
-               MOTO_IAM_LOAD_MANAGED_POLICIES="true")
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=2)
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("moto_server did not start within 60 s")
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    os.unlink(recording)
+def emulator(start_moto, tmp_path_factory):
+    """The module's own emulator (tests/integration/conftest.py), recording from the start."""
+    recording = tmp_path_factory.mktemp("haws-moto") / "recording"
+    return start_moto(env={"MOTO_ENABLE_RECORDING": "True"}, recording=recording).url
 
 
 def _post(url):

@@ -40,7 +40,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_aws_target import ROOT, _client, _free_port, ops, playbook, record, recorded, slr  # noqa: E402
+from test_aws_target import ROOT, _client, ops, playbook, record, recorded, slr  # noqa: E402
 
 D = "hisite"
 NO_ENGINE = {"DOCKER_HOST": "unix:///nonexistent/hisite-docker.sock"}
@@ -54,28 +54,11 @@ BASES = {"web": "public.ecr.aws/docker/library/golang:1.23.4-alpine",
 
 
 @pytest.fixture(scope="module")
-def emulator():
-    port = int(os.environ.get("IT_AWS_SITE_EMULATOR_PORT") or _free_port())
-    recording = tempfile.NamedTemporaryFile(prefix="hisite-moto-recording-", delete=False).name
-    env = dict(os.environ, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=recording,
-               MOTO_IAM_LOAD_MANAGED_POLICIES="true", MOTO_ECS_SERVICE_RUNNING="2")
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=2)
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("moto_server did not start within 60 s")
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-    os.unlink(recording)
+def emulator(start_moto, tmp_path_factory):
+    """The module's own emulator (tests/integration/conftest.py): records, and reports two running tasks a service."""
+    recording = tmp_path_factory.mktemp("hisite-moto") / "recording"
+    return start_moto(os.environ.get("IT_AWS_SITE_EMULATOR_PORT"), recording=recording,
+                      env={"MOTO_ENABLE_RECORDING": "True", "MOTO_ECS_SERVICE_RUNNING": "2"}).url
 
 
 def task_images(endpoint):

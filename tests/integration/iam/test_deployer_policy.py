@@ -40,12 +40,10 @@ import collections
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -54,6 +52,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import itlib  # noqa: E402
+from moto_emulator import MotoEmulator, free_port  # noqa: E402  (tests/, on the path through itlib)
 
 ROOT = itlib.ROOT
 POLICY = ROOT / "docs/iam/deployer-policy.json"
@@ -148,37 +147,24 @@ class Models:
 
 # ---- the emulators and their recorders -------------------------------------------------------
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _post(url):
     urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=10).read()
 
 
 class Emulator:
-    """One moto_server with the request recorder on. MOTO_ECS_SERVICE_RUNNING=2: it reports two
-    running tasks per service (it runs none), so a rollout of two completes."""
+    """One emulator with the request recorder on, in a process of its own (tests/moto_emulator.py's
+    MotoEmulator.spawn: moto's state is per process, and the scenarios run at once, one emulator each).
+    MOTO_ECS_SERVICE_RUNNING=2: it reports two running tasks per service (it runs none), so a rollout
+    of two completes."""
 
     def __init__(self, port):
-        self.url = f"http://127.0.0.1:{port}"
         self.recording = tempfile.NamedTemporaryFile(prefix="hpiam-moto-recording-", delete=False).name
-        env = dict(os.environ, MOTO_ENABLE_RECORDING="True", MOTO_RECORDER_FILEPATH=self.recording,
-                   MOTO_IAM_LOAD_MANAGED_POLICIES="true", MOTO_ECS_SERVICE_RUNNING="2")
-        self.proc = subprocess.Popen([str(ROOT / ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "/moto-api/", timeout=2)
-                return
-            except OSError:
-                if time.time() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    pytest.fail(f"moto_server did not start on port {port} within 120 s")
-                time.sleep(0.3)
+        try:
+            self.proc, self.url = MotoEmulator.spawn(port, recording=self.recording,
+                                                     env={"MOTO_ENABLE_RECORDING": "True", "MOTO_ECS_SERVICE_RUNNING": "2"})
+        except RuntimeError as err:
+            os.unlink(self.recording)
+            pytest.fail(str(err))
 
     def stop(self):
         self.proc.terminate()
@@ -335,7 +321,7 @@ def recorded():
     """Every scenario at once, each on an emulator of its own (IT_IAM_EMULATOR_PORT, +1, +2, else free ports)."""
     models = Models()
     base = os.environ.get("IT_IAM_EMULATOR_PORT")
-    ports = [int(base) + i for i in range(len(SCENARIOS))] if base else [_free_port() for _scenario in SCENARIOS]
+    ports = [int(base) + i for i in range(len(SCENARIOS))] if base else [free_port() for _scenario in SCENARIOS]
     emulators = [Emulator(port) for port in ports]
     recorders = {name: Recorder(emu, models) for name, emu in zip(SCENARIOS, emulators)}
     failures = {}

@@ -27,9 +27,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "aws_target"))
 import itlib  # noqa: E402
-from test_aws_target import _free_port  # noqa: E402
 
 ROOT = itlib.ROOT
 D = "hiarch"
@@ -39,30 +37,9 @@ PODMAN_ENV = dict(os.environ, CONTAINERS_CONF=str(ROOT / "files/podman/container
 
 
 @pytest.fixture(scope="module")
-def endpoint():
-    port = int(os.environ.get("IT_ARCH_EMULATOR_PORT") or _free_port())
-    proc = subprocess.Popen([str(ROOT / ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    _wait(url + "/moto-api/", proc)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-def _wait(url, proc):
-    import time
-    import urllib.request
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("moto_server did not start within 60 s")
-            time.sleep(0.3)
+def endpoint(start_moto):
+    """The module's own emulator (tests/integration/conftest.py), on IT_ARCH_EMULATOR_PORT or a free port."""
+    return start_moto(os.environ.get("IT_ARCH_EMULATOR_PORT")).url
 
 
 def build(endpoint, work):

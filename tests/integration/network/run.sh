@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Integration test of roles/network against the AWS emulator (moto server).
 #   tests/integration/network/run.sh            (port 5101, or NETWORK_TEST_PORT)
-# It resets the emulator on that port: use a port nothing else needs. An emulator this script
-# had to start is stopped at the end. Logs go to a temporary directory printed at the start.
+# It resets the emulator on that port: use a port nothing else needs. An emulator this script had to
+# start (tests/integration/emulator.sh) is stopped at the end. Logs go to a temporary directory
+# printed at the start.
 set -uo pipefail
 cd "$(dirname "$0")/../../.." || exit 2
 PORT="${NETWORK_TEST_PORT:-5101}"
@@ -42,10 +43,12 @@ bad() {
   pass "$name"
 }
 
-started=0
-if ! curl -sf "http://127.0.0.1:$PORT/moto-api/" >/dev/null; then started=1; fi
-# Any tag that matches no role runs only the emulator play (tagged always).
-run start-emulator 0 - site.yml --tags emulator
+# shellcheck source=tests/integration/emulator.sh
+source tests/integration/emulator.sh
+trap emulator_stop EXIT
+if ! emulator_up "$PORT"; then
+  emulator_start "$PORT" "$WORK/emulator.log" || { fail "start the emulator on port $PORT"; exit 1; }
+fi
 curl -sf -X POST "http://127.0.0.1:$PORT/moto-api/reset" >/dev/null || fail "reset the emulator"
 
 # Bad input fails in argument validation or preflight, before any AWS call.
@@ -109,8 +112,5 @@ if grep -qF "still lists deleted endpoint(s)" "$WORK/roundtrip-none.log"; then p
 run none-teardown 0 + playbooks/teardown.yml --tags network
 run none-absent-verify 0 - "$HERE/verify.yml" -e network_test_expect=absent -e "network_test_decoy_id=$DECOY"
 
-if [[ $started -eq 1 ]]; then
-  run stop-emulator 0 - playbooks/teardown.yml --tags emulator
-fi
 echo "network integration: $FAILED failure(s); logs in $WORK"
 exit $((FAILED > 0))

@@ -45,9 +45,8 @@ def _moto_api(path, method="POST"):
 
 @pytest.fixture(scope="module", autouse=True)
 def emulator():
-    # The emulator role starts moto_server from ansible-playbook's environment: it records into RECORDING.
+    # itlib.start_emulator() serves the emulator from this process; it records into $MOTO_RECORDER_FILEPATH.
     os.environ["MOTO_RECORDER_FILEPATH"] = str(RECORDING)
-    itlib.stop_emulator()  # one started without the recorder path would record elsewhere
     itlib.start_emulator()
     yield
     itlib.reset_emulator()

@@ -48,11 +48,10 @@ def _moto_api(path, method="POST"):
 
 @pytest.fixture(scope="module", autouse=True)
 def emulator():
-    # The emulator role starts moto_server from ansible-playbook's environment: it records into RECORDING, and
+    # itlib.start_emulator() serves the emulator from this process: it records into $MOTO_RECORDER_FILEPATH and
     # reports 2 running tasks per service (it runs none), so the roles' rollout waits complete.
     os.environ["MOTO_RECORDER_FILEPATH"] = str(RECORDING)
     os.environ["MOTO_ECS_SERVICE_RUNNING"] = "2"
-    itlib.stop_emulator()
     itlib.start_emulator()
     itlib.reset_emulator()
     yield

@@ -2,51 +2,32 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A real moto server (the AWS emulator) for the module_utils tests that talk to AWS APIs.
 
-`moto_endpoint` starts one per test module on a free loopback port; `moto_client(service)`
-resets its state and returns a boto3 client for it, wrapped as our modules' clients are
-(amazon.aws's RetryingBotoClientWrapper). Skipped, saying why, when moto is missing.
+`moto_endpoint` starts one per test module on a free loopback port (tests/moto_emulator.py: moto's
+ThreadedMotoServer, in this process); `moto_client(service)` resets its state and returns a boto3
+client for it, wrapped as our modules' clients are (amazon.aws's RetryingBotoClientWrapper).
+Skipped, saying why, when moto is missing.
 """
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
+_TESTS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from moto_emulator import MotoEmulator  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="module")
 def moto_endpoint():
-    server = os.path.join(os.path.dirname(sys.executable), "moto_server")
-    if not os.path.exists(server):
-        pytest.skip(f"{server} is missing: run `make venv` to install moto[server]")
-    port = _free_port()
-    proc = subprocess.Popen([server, "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/moto-api/", timeout=2)
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("moto_server did not start within 60 s")
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    pytest.importorskip("moto.server", reason="moto[server] is not installed: run `make venv`")
+    with MotoEmulator(like_the_role=False) as emulator:
+        yield emulator.url
 
 
 @pytest.fixture
