@@ -22,3 +22,14 @@ options:
     type: dict
     default: {}
 """
+
+    # The read-only modules: the same option, which only marks what is ours.
+    INFO = r"""
+options:
+  ownership_tags:
+    description:
+      - Tags that make a resource ours (RV(owned)); the roles pass the deployment's ownership tag, as to the owning modules.
+      - Empty means everything counts as ours.
+    type: dict
+    default: {}
+"""

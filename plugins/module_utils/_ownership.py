@@ -25,7 +25,7 @@ from ansible_collections.fargate.microservice.plugins.module_utils._naming impor
 
 __all__ = [
     "OWNER_TAG_KEY", "UnownedResourceError", "deployment_ownership_tags", "tags_of", "is_owned", "tag_changes", "merged_tags",
-    "unowned_message", "jsonable", "run_owning_module",
+    "unowned_message", "jsonable", "run_aws_module", "run_owning_module",
 ]
 
 
@@ -93,29 +93,43 @@ def jsonable(value):
     return value
 
 
-def run_owning_module(module, service, kind, present, absent, known_errors=()):
-    """The common end of an owning module's ``main()``, after its argument spec and input checks.
+def run_aws_module(module, service, work, failure, known_errors=()):
+    """The common end of one of our AWS modules' ``main()``, after its argument spec and input checks.
 
-    Makes the ``service`` client (AWSRetry with jittered backoff), calls ``present`` or ``absent``
-    ``(client, params, check_mode)`` by ``state``, turns :class:`UnownedResourceError` and ``known_errors``
-    into a failure whose message is the exception's text and AWS errors into ``fail_json_aws`` naming the
-    ``kind`` and ``name``, warns when an unowned resource was left alone (``skipped_unowned``), and drops the
-    ``diff`` key unless ``--diff`` was asked for.
+    Makes the ``service`` client (AWSRetry with jittered backoff), returns ``work(client)``'s result with
+    ``exit_json``, dropping its ``diff`` key unless ``--diff`` was asked for. ``known_errors`` (our own
+    exceptions, whose text is the whole message) become ``fail_json``, AWS errors ``fail_json_aws`` with
+    the message ``failure`` (what could not be done, naming the resource).
     """
     client = module.client(service, retry_decorator=AWSRetry.jittered_backoff())
-    name = module.params["name"]
     try:
-        if module.params["state"] == "present":
-            result = present(client, module.params, module.check_mode)
-        else:
-            result = absent(client, module.params, module.check_mode)
-    except (UnownedResourceError,) + tuple(known_errors) as err:
+        result = work(client)
+    except tuple(known_errors) as err:
         module.fail_json(msg=str(err))
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not manage the {kind} {name}")
-    if result.pop("skipped_unowned", False):
-        result["skipped_unowned"] = True
-        module.warn(f"Left the {kind} {name} alone: it does not carry the ownership tags.")
+        module.fail_json_aws(err, msg=failure)
     if not module._diff:
         result.pop("diff", None)
     module.exit_json(**result)
+
+
+def run_owning_module(module, service, kind, present, absent, known_errors=()):
+    """The common end of an owning module's ``main()``, after its argument spec and input checks.
+
+    Calls ``present`` or ``absent`` ``(client, params, check_mode)`` by ``state`` through
+    :func:`run_aws_module`, with :class:`UnownedResourceError` among the ``known_errors`` and AWS errors
+    reported naming the ``kind`` and ``name``, and warns when an unowned resource was left alone
+    (``skipped_unowned``).
+    """
+    name = module.params["name"]
+
+    def work(client):
+        act = present if module.params["state"] == "present" else absent
+        result = act(client, module.params, module.check_mode)
+        if result.pop("skipped_unowned", False):
+            result["skipped_unowned"] = True
+            module.warn(f"Left the {kind} {name} alone: it does not carry the ownership tags.")
+        return result
+
+    run_aws_module(module, service, work, f"Could not manage the {kind} {name}",
+                   known_errors=(UnownedResourceError,) + tuple(known_errors))

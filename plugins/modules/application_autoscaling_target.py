@@ -75,16 +75,12 @@ deleted_policies:
   elements: str
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports it
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils._autoscaling_target import ensure_absent
 from ansible_collections.fargate.microservice.plugins.module_utils._autoscaling_target import find
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_aws_module
 
 
 def main():
@@ -97,21 +93,11 @@ def main():
         ),
         supports_check_mode=True,
     )
-    retry = AWSRetry.jittered_backoff()
-    client = module.client("application-autoscaling", retry_decorator=retry)
-
     # The paginated describe calls get the same throttling retries as every other call.
-    @retry
-    def find_target(conn, namespace, resource_id, dimension):
-        return find(conn, namespace, resource_id, dimension)
-
-    try:
-        result = ensure_absent(client, module.params, module.check_mode, find_target=find_target)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not remove the scalable target {module.params['resource_id']!r}")
-    if not module._diff:
-        result.pop("diff")
-    module.exit_json(**result)
+    find_target = AWSRetry.jittered_backoff()(find)
+    run_aws_module(module, "application-autoscaling",
+                   lambda client: ensure_absent(client, module.params, module.check_mode, find_target=find_target),
+                   f"Could not remove the scalable target {module.params['resource_id']!r}")
 
 
 if __name__ == "__main__":

@@ -104,14 +104,9 @@ service:
   type: dict
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports it
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_aws_module
 from ansible_collections.fargate.microservice.plugins.module_utils._service_capacity import CapacityError
 from ansible_collections.fargate.microservice.plugins.module_utils._service_capacity import ensure
 
@@ -133,18 +128,11 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    client = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        result = ensure(client, params["cluster"], params["service"], params["capacity_provider_strategy"], module.check_mode)
-    except CapacityError as err:
-        module.fail_json(msg=str(err))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not set the capacity provider strategy of service {params['service']!r}"
-                                      f" in cluster {params['cluster']!r}")
-    if not module._diff:
-        result.pop("diff")
-    module.exit_json(**result)
-
+    run_aws_module(module, "ecs",
+                   lambda client: ensure(client, params["cluster"], params["service"], params["capacity_provider_strategy"],
+                                         module.check_mode),
+                   f"Could not set the capacity provider strategy of service {params['service']!r} in cluster {params['cluster']!r}",
+                   known_errors=(CapacityError,))
 
 if __name__ == "__main__":
     main()

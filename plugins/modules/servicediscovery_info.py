@@ -12,22 +12,14 @@ version_added: 0.1.0
 description:
   - Looks up the private DNS namespace called O(name) and lists its services, each with the number of instances
     registered in it (ECS registers its tasks there) and whether it carries the ownership tags. Read-only.
-  - Written because neither amazon.aws 10.1.2 nor community.aws 10.0.0 has a module for Cloud Map; roles use it to
-    find the ARN an ECS service's C(serviceRegistries) names, and to tell whether Redis tasks are still registered
-    before the namespace is removed.
+  - Roles use it to find the ARN an ECS service's C(serviceRegistries) names, and to tell whether Redis tasks are
+    still registered before the namespace is removed.
   - When several namespaces have that name, the one carrying O(ownership_tags) is returned.
 author:
   - fargate.microservice developers (@fargate-microservice)
-options:
-  name:
-    description: The namespace's DNS name, for example C(internal-countweb.local).
-    type: str
-    required: true
-  ownership_tags:
-    description: Tags that make a namespace or service ours (RV(owned)). Empty means everything counts as ours.
-    type: dict
-    default: {}
 extends_documentation_fragment:
+  - fargate.microservice.cloud_map
+  - fargate.microservice.ownership.info
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

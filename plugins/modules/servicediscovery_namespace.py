@@ -12,7 +12,6 @@ version_added: 0.1.0
 description:
   - Creates, retags or deletes one AWS Cloud Map private DNS namespace (which makes a Route 53 private hosted zone
     for the VPC), so that ECS tasks can find each other by name (service discovery).
-  - Written because neither amazon.aws 10.1.2 nor community.aws 10.0.0 has a module for Cloud Map.
   - Cloud Map's namespace writes are asynchronous; this module waits for each operation to reach C(SUCCESS), and fails
     with AWS's error message when it ends in C(FAIL) or is still running after O(wait_timeout).
   - An existing namespace is changed or deleted only when it carries every tag in O(ownership_tags). With
@@ -25,10 +24,6 @@ description:
 author:
   - fargate.microservice developers (@fargate-microservice)
 options:
-  name:
-    description: The namespace's DNS name, for example C(internal-countweb.local).
-    type: str
-    required: true
   state:
     description: C(present) creates or retags the namespace; C(absent) deletes it when it is ours.
     type: str
@@ -53,6 +48,7 @@ options:
     type: int
     default: 300
 extends_documentation_fragment:
+  - fargate.microservice.cloud_map
   - fargate.microservice.ownership
   - amazon.aws.common.modules
   - amazon.aws.region.modules
