@@ -209,10 +209,6 @@ class TaskDefinitions:
             self._call(self.ecs, "untag_resource", resourceArn=arn, tagKeys=to_remove)
 
 
-def _fail_aws(module, error, msg):
-    module.fail_json_aws(error, msg=msg)
-
-
 def run(module):
     params = module.params
     errors = offline_errors(params, module.region)

@@ -68,8 +68,8 @@ import yaml
 
 os.environ["IT_EMULATOR_PORT"] = os.environ.get("IT_AWX_EMULATOR_PORT", "5451")
 # moto runs no task: with this it reports 2 running per service (the desired count), so the
-# service role's wait for the rollout ends, as in tests/integration/run.sh. The emulator role
-# starts moto_server with this process's environment.
+# service role's wait for the rollout ends, as in tests/integration/run.sh. itlib.start_emulator()
+# serves the emulator from this process, which moto reads its settings from.
 os.environ["MOTO_ECS_SERVICE_RUNNING"] = "2"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "plugins" / "module_utils"))
