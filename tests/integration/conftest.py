@@ -9,7 +9,8 @@
 - ``start_moto(port=None, env=None, recording=None)``: an emulator of the module's own, on a free port
   unless one is given, with moto settings ``env`` and the request recorder writing ``recording``.
 - ``names(deployment, **kwargs)``: the deployment's naming contract, from
-  plugins/module_utils/_naming.py (deployment_names), so a test never retypes a resource name.
+  plugins/module_utils/_naming.py (deployment_names), so a test never retypes a resource name
+  (``itlib.names`` outside a fixture, e.g. in a module's constants).
 
 It also makes ``itlib`` (tests/integration/fixtures), ``moto_emulator`` (tests) and
 ``ansible_collections.fargate.microservice`` (the checkout) importable.
@@ -29,7 +30,6 @@ for _path in (_HERE / "fixtures", _HERE.parent, _HERE.parents[1] / "collections"
 
 import itlib  # noqa: E402  pylint: disable=wrong-import-position
 from moto_emulator import MotoEmulator  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_collections.fargate.microservice.plugins.module_utils import _naming  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,5 @@ def start_moto():
 
 @pytest.fixture(scope="session")
 def names():
-    def contract(deployment, **kwargs):
-        return _naming.deployment_names(deployment, **kwargs)
-
-    return contract
+    """itlib.names: deployment -> _naming.deployment_names(deployment, **kwargs)."""
+    return itlib.names

@@ -40,9 +40,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import itlib  # noqa: E402  (tests/integration/fixtures, on the path through conftest.py)
 from test_aws_target import ROOT, _client, ops, playbook, record, recorded, slr  # noqa: E402
 
 D = "hisite"
+NAMES = itlib.names(D)
 NO_ENGINE = {"DOCKER_HOST": "unix:///nonexistent/hisite-docker.sock"}
 GIVEN = {"task_web_image": "public.ecr.aws/docker/library/nginx:1.27",
          "task_redis_image": "public.ecr.aws/docker/library/redis:7.2.5-alpine"}
@@ -64,7 +66,7 @@ def emulator(start_moto, tmp_path_factory):
 def task_images(endpoint):
     """{container: image} of the newest revision of the deployment's family."""
     ecs = _client(endpoint, "ecs")
-    arns = ecs.list_task_definitions(familyPrefix=f"{D}-web-redis-task")["taskDefinitionArns"]
+    arns = ecs.list_task_definitions(familyPrefix=NAMES["task_family"])["taskDefinitionArns"]
     arn = max(arns, key=lambda a: int(a.rsplit(":", 1)[1]))  # by revision number (the emulator ignores sort)
     definition = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
     return {c["name"]: c["image"] for c in definition["containerDefinitions"]}
@@ -129,13 +131,13 @@ def push(endpoint, tags_by_image):
         manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
                                "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
                                           "digest": f"sha256:{config}", "size": 100}, "layers": []})
-        ecr.put_image(repositoryName=f"{D}/{name}", imageTag=tag, imageManifest=manifest,
+        ecr.put_image(repositoryName=NAMES["repositories"][name], imageTag=tag, imageManifest=manifest,
                       imageManifestMediaType="application/vnd.oci.image.manifest.v1+json")
         time.sleep(1.1)  # push times a second apart: the later push is the newest
 
 
 def ecr_uri(endpoint, name, tag):
-    repo = _client(endpoint, "ecr").describe_repositories(repositoryNames=[f"{D}/{name}"])["repositories"][0]
+    repo = _client(endpoint, "ecr").describe_repositories(repositoryNames=[NAMES["repositories"][name]])["repositories"][0]
     return f"{repo['repositoryUri']}:{tag}"
 
 
