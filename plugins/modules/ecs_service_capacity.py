@@ -134,5 +134,6 @@ def main():
                    f"Could not set the capacity provider strategy of service {params['service']!r} in cluster {params['cluster']!r}",
                    known_errors=(CapacityError,))
 
+
 if __name__ == "__main__":
     main()
