@@ -54,8 +54,12 @@ def answering(url, timeout=2):
         return False
 
 
+# A reset is CPU-bound (moto rebuilds its backends, with the managed policies IAM's): 7-11 s on 2 busy cores.
+RESET_TIMEOUT = 120
+
+
 def _post(url):
-    with urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=30) as resp:
+    with urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=RESET_TIMEOUT) as resp:
         return resp.read()
 
 

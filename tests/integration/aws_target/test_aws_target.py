@@ -46,7 +46,8 @@ def emulator(start_moto, tmp_path_factory):
 
 
 def _post(url):
-    urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=10).read()
+    # RESET_TIMEOUT: a reset takes 7-11 s on 2 busy cores, and a request that comes while it runs gets a 500.
+    urllib.request.urlopen(urllib.request.Request(url, method="POST"), timeout=itlib.RESET_TIMEOUT).read()
 
 
 def record(endpoint):

@@ -20,7 +20,7 @@ _TESTS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..
 if _TESTS not in sys.path:
     sys.path.insert(0, _TESTS)
 
-from moto_emulator import MotoEmulator  # noqa: E402  pylint: disable=wrong-import-position
+from moto_emulator import RESET_TIMEOUT, MotoEmulator  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def moto_endpoint():
 @pytest.fixture
 def moto_client(moto_endpoint):
     boto3 = pytest.importorskip("boto3", reason="boto3 is not installed: run `make venv`")
-    urllib.request.urlopen(urllib.request.Request(moto_endpoint + "/moto-api/reset", method="POST"), timeout=10)
+    urllib.request.urlopen(urllib.request.Request(moto_endpoint + "/moto-api/reset", method="POST"), timeout=RESET_TIMEOUT)
 
     retries = pytest.importorskip("ansible_collections.amazon.aws.plugins.module_utils.retries",
                                   reason="amazon.aws is not installed: run `make venv`")
