@@ -87,8 +87,10 @@ def _paths(env, certs):
     return out
 
 
-@pytest.mark.parametrize("env, message, not_named", CASES, ids=["verify-without-ca", "cert-path-missing", "cert-without-key",
-                                                                 "key-file-missing", "tls-on-a-unix-socket"])
+CASE_IDS = ["verify-without-ca", "cert-path-missing", "cert-without-key", "key-file-missing", "tls-on-a-unix-socket"]
+
+
+@pytest.mark.parametrize("env, message, not_named", CASES, ids=CASE_IDS)
 def test_a_wrong_tls_setting_is_refused_naming_its_variable(monkeypatch, certs, env, message, not_named):
     result = run(monkeypatch, _paths(env, certs))
     assert result.rc != 0, result
