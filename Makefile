@@ -123,7 +123,8 @@ integration-ee: venv
 	$(BIN)/python -m pytest -q tests/integration/ee
 
 # Every job template and the workflow's nodes run as AWX runs them: ansible-runner private data dirs against the
-# emulator (its own port); image_build through a TLS engine (HAProxy on its own port in front of the shared Podman socket)
+# emulator (its own port); image_build through a TLS engine (HAProxy on IT_AWX_ENGINE_PORT in front of the shared Podman socket,
+# and on IT_AWX_ENGINE_PORT + 1 without asking for a client certificate: server verification only)
 integration-awx: setup
 	IT_AWX_EMULATOR_PORT=$${IT_AWX_EMULATOR_PORT:-5451} IT_AWX_ENGINE_PORT=$${IT_AWX_ENGINE_PORT:-5452} $(BIN)/python -m pytest -q tests/integration/awx
 

@@ -28,7 +28,9 @@ least once:
   as files in env/, their paths and DOCKER_HOST/DOCKER_TLS_VERIFY in the job's environment) and
   points at a real TLS engine: HAProxy on 127.0.0.1:IT_AWX_ENGINE_PORT (default 8681) terminating
   TLS, client certificate required (checked with a TLS client: turned away without one), in front
-  of the shared Podman socket. The images are really built through it (the build cache of the
+  of the shared Podman socket (and on IT_AWX_ENGINE_PORT + 1 the same engine asking for no client
+  certificate: a credential with the CA alone, server verification only, is probed there by the
+  container_engine role, and refused on the port that asks for one). The images are really built through it (the build cache of the
   shared engine makes that cheap), then the push fails: the emulator hosts no registry. What the
   push would leave in ECR is recorded with the engine's own manifest (as the local target's
   image_build records its images); the workflow's build node then finds both images there and
@@ -78,7 +80,8 @@ import itlib  # noqa: E402
 
 ROOT = itlib.ROOT
 BIN = ROOT / ".venv" / "bin"
-D = "hawx"
+# The deployment (IT_AWX_DEPLOYMENT, default hawx): its own name for a run beside another one.
+D = os.environ.get("IT_AWX_DEPLOYMENT", "hawx")
 # The credential: random per run so that finding one in the output means it leaked.
 CREDENTIAL = {
     "AWS_ACCESS_KEY_ID": "AKIA" + secrets.token_hex(8).upper(),
@@ -385,6 +388,7 @@ defaults
     timeout server 10m
 frontend engine
     bind 127.0.0.1:{ENGINE_PORT} ssl crt {pki}/server-bundle.pem ca-file {pki}/ca.pem verify required
+    bind 127.0.0.1:{ENGINE_PORT + 1} ssl crt {pki}/server-bundle.pem
     default_backend podman
 backend podman
     server podman {PODMAN_SOCKET}
@@ -394,7 +398,8 @@ backend podman
     deadline = time.time() + 20
     while True:
         try:
-            socket.create_connection(("127.0.0.1", ENGINE_PORT), timeout=1).close()
+            for port in (ENGINE_PORT, ENGINE_PORT + 1):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
         except OSError:
             if proc.poll() is not None or time.time() > deadline:
@@ -472,6 +477,35 @@ def test_image_build_through_the_container_engine_credential(tmp_path, project, 
     assert wrote_outside(before) == set(), "the job wrote outside its private data directory"
 
 
+def test_server_verification_only_through_the_credential(tmp_path, rendered, tls_engine):
+    """A Container engine credential with the CA alone: the engine's certificate verified, none shown.
+
+    The same TLS engine listens on ENGINE_PORT + 1 without asking for a client certificate. The
+    credential is injected as AWX injects it (no client certificate or key path), and the
+    container_engine role (the probe and /version that image_build's engine check makes) finds the
+    engine there; against ENGINE_PORT, which asks for one, it gets no answer.
+    """
+    ctype = rendered["credential_type"]
+    pki = tls_engine["pki"]
+    assert _handshake(ENGINE_PORT + 1, pki / "ca.pem").endswith(" 200 OK"), "the server-verification-only listener does not answer"
+    results = {}
+    for port in (ENGINE_PORT + 1, ENGINE_PORT):
+        pdd = tmp_path / f"cred_{port}"
+        (pdd / "env").mkdir(parents=True)
+        env, _files = awx_rules.inject_credential(ctype["inputs"], ctype["injectors"],
+                                                  {"docker_host": f"tcp://127.0.0.1:{port}", "tls_ca": tls_engine["tls_ca"]}, str(pdd))
+        assert env["DOCKER_TLS_VERIFY"] == "1" and env["DOCKER_TLS_CLIENT_CERT"] == "" and env["DOCKER_TLS_CLIENT_KEY"] == "", env
+        proc = subprocess.run([str(BIN / "ansible-playbook"), str(ROOT / "tests/integration/awx/engine_probe.yml")], cwd=ROOT,
+                              env=dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", **env),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300, check=False)
+        results[port] = proc
+    ok = results[ENGINE_PORT + 1]
+    assert ok.returncode == 0, ok.stdout[-4000:]
+    assert f"engine tcp://127.0.0.1:{ENGINE_PORT + 1} answers, platform linux/" in ok.stdout, ok.stdout[-4000:]
+    refused = results[ENGINE_PORT]
+    assert refused.returncode != 0 and "No Docker-API container engine answers" in refused.stdout, refused.stdout[-4000:]
+
+
 def test_the_task_and_service_templates_take_the_images_from_ecr(tmp_path, project, templates):
     need_stack()
     before = snapshot()
@@ -525,7 +559,7 @@ def test_the_workflow_nodes_build_deploy_verify_then_roll_back(tmp_path, project
     assert order["deploy"]["related"] == {"success_nodes": [{"identifier": "verify"}]}
     assert order["verify"]["related"] == {"failure_nodes": [{"identifier": "rollback"}]}
     before = snapshot()
-    answers = {"microservice_deployment": D, "verify_timeout": 5, "verify_expected_ip": "203.0.113.7"}
+    answers = {"microservice_deployment": D, "microservice_topology": "sidecar", "verify_timeout": 5, "verify_expected_ip": "203.0.113.7"}
     assert {q["variable"] for q in workflow_survey["spec"]} == set(answers)
     # The images are in ECR (the previous test): the build node builds nothing and needs no engine.
     build = run_job(tmp_path, project, templates["image_build"], answers, engine=engine_credential)

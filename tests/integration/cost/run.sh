@@ -73,19 +73,35 @@ if run override 0 -i inventory/aws playbooks/cost.yml -e '{"cost_prices": {"nat_
   if total override single 82.93; then pass "override: 82.93 USD a month"; else fail "override (see $WORK/override.json)"; fi
 fi
 
-# 4b. A region whose list lacks some prices (eu-west-1, hand-worked in test_cost.py): the lines
-#     are printed as unpriced, the totals are the priced lines' (82.70 / 121.39 / 43.77).
-if run eu-west-1 0 -i inventory/aws playbooks/cost.yml -e microservice_aws_region=eu-west-1 -e "cost_path=$WORK/eu-west-1.json"; then
+# 4b. A region whose list lacks some prices (us-west-2: alb_lcu_hour, logs_storage_gb_month and
+#     ecr_storage_gb_month are null; its other prices are us-east-1's): the lines are printed as
+#     unpriced, the totals are the priced lines' (79.283239 - 0.2336 - 0.029589 - 0.05 = 78.97 single,
+#     + 32.85 + 3.65 = 115.47 per_az, - 32.85 - 0.225 - 3.65 + 43.80 + 0.02 = 86.07 none).
+if run us-west-2 0 -i inventory/aws playbooks/cost.yml -e microservice_aws_region=us-west-2 -e "cost_path=$WORK/us-west-2.json"; then
   ok=1
-  for pair in single:82.70 per_az:121.39 none:43.77; do total eu-west-1 "${pair%%:*}" "${pair##*:}" || ok=0; done
-  grep -qF 'Load balancer LCUs                unpriced    unpriced    unpriced' "$WORK/eu-west-1.log" || ok=0
-  grep -qF 'priced lines per month               82.70      121.39       43.77' "$WORK/eu-west-1.log" || ok=0
-  grep -qF 'difference to single                  0.00      +38.69         n/a' "$WORK/eu-west-1.log" || ok=0
-  grep -qF 'Unpriced in eu-west-1 (no confirmed price in roles/cost/vars/prices.yml): Load balancer LCUs (alb_lcu_hour)' "$WORK/eu-west-1.log" || ok=0
-  .venv/bin/python -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit([u["price"] for u in r["unpriced"]] != ["alb_lcu_hour","logs_ingest_gb","logs_storage_gb_month"])' \
-    "$WORK/eu-west-1.json" || ok=0
-  if [[ $ok == 1 ]]; then pass "eu-west-1: unpriced lines named, priced lines 82.70 / 121.39 / 43.77"; else fail "eu-west-1 (see $WORK/eu-west-1.log)"; fi
+  for pair in single:78.97 per_az:115.47 none:86.07; do total us-west-2 "${pair%%:*}" "${pair##*:}" || ok=0; done
+  grep -qF 'Load balancer LCUs                unpriced    unpriced    unpriced' "$WORK/us-west-2.log" || ok=0
+  grep -qF 'priced lines per month               78.97      115.47       86.07' "$WORK/us-west-2.log" || ok=0
+  grep -qF 'Unpriced in us-west-2 (no confirmed price in roles/cost/vars/prices.yml): Load balancer LCUs (alb_lcu_hour)' "$WORK/us-west-2.log" || ok=0
+  .venv/bin/python -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit([u["price"] for u in r["unpriced"]] != ["alb_lcu_hour","logs_storage_gb_month","ecr_storage_gb_month"])' \
+    "$WORK/us-west-2.json" || ok=0
+  if [[ $ok == 1 ]]; then pass "us-west-2: unpriced lines named, priced lines 78.97 / 115.47 / 86.07"; else fail "us-west-2 (see $WORK/us-west-2.log)"; fi
 fi
+
+# 4c. Two other regions against their hand calculations in test_cost.py: eu-central-1 fully priced in
+#     single and per_az (90.55 / 132.16), its interface endpoints unpriced in none (48.68 priced);
+#     eu-west-1 the same way (83.53 / 122.22 / 44.60).
+for pair in eu-central-1:90.55:132.16:48.68 eu-west-1:83.53:122.22:44.60; do
+  IFS=: read -r region single per_az none <<<"$pair"
+  if run "$region" 0 -i inventory/aws playbooks/cost.yml -e "microservice_aws_region=$region" -e "cost_path=$WORK/$region.json"; then
+    ok=1
+    for mode_total in "single:$single" "per_az:$per_az" "none:$none"; do total "$region" "${mode_total%%:*}" "${mode_total##*:}" || ok=0; done
+    grep -qF 'Interface endpoints                   0.00        0.00    unpriced' "$WORK/$region.log" || ok=0
+    .venv/bin/python -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(r["unpriced"] != [] or r["unpriced_in_any_mode"] != ["interface_endpoint_gb","interface_endpoint_hour"])' \
+      "$WORK/$region.json" || ok=0
+    if [[ $ok == 1 ]]; then pass "$region: $single / $per_az / $none (none: endpoints unpriced)"; else fail "$region (see $WORK/$region.log)"; fi
+  fi
+done
 
 # 5. Bad input stops with one sentence naming the variable.
 bad() {
@@ -112,12 +128,12 @@ fi
 if run site-aws-check 0 -i inventory/aws site.yml --tags cost --check; then
   if grep -qF 'Estimated cost in us-east-1' "$WORK/site-aws-check.log"; then pass "site-aws-check: short form printed"; else fail "site-aws-check"; fi
 fi
-if run site-aws-eu 0 -i inventory/aws site.yml --tags cost -e microservice_aws_region=eu-west-1; then
-  if grep -qF "Estimated cost in eu-west-1 (network_nat_mode single): at least 0.1133 USD per hour, 82.70 USD per month" "$WORK/site-aws-eu.log" \
-      && grep -qF "unpriced in eu-west-1: alb_lcu_hour, logs_ingest_gb, logs_storage_gb_month (set cost_prices)" "$WORK/site-aws-eu.log"; then
-    pass "site-aws-eu: the short form names the unpriced prices and the run goes on"
+if run site-aws-partial 0 -i inventory/aws site.yml --tags cost -e microservice_aws_region=us-west-2; then
+  if grep -qF "Estimated cost in us-west-2 (network_nat_mode single): at least 0.1082 USD per hour, 78.97 USD per month" "$WORK/site-aws-partial.log" \
+      && grep -qF "unpriced in us-west-2: alb_lcu_hour, logs_storage_gb_month, ecr_storage_gb_month (set cost_prices)" "$WORK/site-aws-partial.log"; then
+    pass "site-aws-partial: the short form names the unpriced prices and the run goes on"
   else
-    fail "site-aws-eu (see $WORK/site-aws-eu.log)"
+    fail "site-aws-partial (see $WORK/site-aws-partial.log)"
   fi
 fi
 # (A plain run on the local target, where the cost play is skipped, is not run here: its emulator

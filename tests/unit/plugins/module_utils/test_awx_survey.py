@@ -219,7 +219,8 @@ def test_credential_type_follows_awx_injector_rules(objects):
 @pytest.mark.parametrize("credential, verify", [
     ({"docker_host": "unix:///run/podman/podman.sock"}, False),
     ({"docker_host": "tcp://engine.example.com:2376", "tls_ca": "CA PEM\n", "tls_cert": "CERT PEM\n", "tls_key": "KEY PEM\n"}, True),
-], ids=["unix-no-tls", "tcp-tls"])
+    ({"docker_host": "tcp://engine.example.com:2376", "tls_ca": "CA PEM\n"}, True),
+], ids=["unix-no-tls", "tcp-tls", "tcp-tls-server-verification-only"])
 def test_container_engine_credential_injects_what_the_roles_read(objects, tmp_path, credential, verify):
     """AWX's injection of a Container engine credential gives the variables image_build's defaults read."""
     from ansible.module_utils.parsing.convert_bool import boolean
@@ -232,8 +233,13 @@ def test_container_engine_credential_injects_what_the_roles_read(objects, tmp_pa
     assert boolean(env["DOCKER_TLS_VERIFY"], strict=True) is verify
     for name, pem in (("CA_CERT", "tls_ca"), ("CLIENT_CERT", "tls_cert"), ("CLIENT_KEY", "tls_key")):
         path = env["DOCKER_TLS_" + name]
+        if not credential.get(pem):
+            # AWX writes the file anyway (empty); its path is not injected, so the roles show no
+            # client certificate (server verification only) rather than an empty one.
+            assert path == "", name
+            continue
         assert path in files.values() and os.path.dirname(path) == str(tmp_path / "env")
-        assert open(path).read() == credential.get(pem, "")
+        assert open(path).read() == credential[pem]
         assert os.stat(path).st_mode & 0o777 == 0o600
     defaults = yaml.safe_load(open(os.path.join(ROOT, "roles/image_build/defaults/main.yml")))
     for var, name in (("image_build_tls_ca_cert", "DOCKER_TLS_CA_CERT"), ("image_build_tls_client_cert", "DOCKER_TLS_CLIENT_CERT"),
@@ -275,3 +281,32 @@ def test_new_playbooks_bring_their_templates_and_the_rollback_node(tmp_path):
         assert awx_rules.survey_spec_errors(t["survey_spec"]) == [], t["key"]
     nodes = {n["identifier"]: n for n in objects["workflow"]["nodes"]}
     assert nodes["verify"]["related"] == {"failure_nodes": [{"identifier": "rollback"}]}
+
+
+# The roles that read microservice_topology (what they create or the task family they look at), and
+# the templates that run them; teardown removes both topologies' resources and does not ask.
+TOPOLOGY_TEMPLATES = ("deploy", "task", "service", "status", "rollback")
+
+
+def test_microservice_topology_is_asked_where_it_matters(objects):
+    """Its question follows the argument specs (every role declaring it agrees) and AWX's rules."""
+    declared = {role: spec["argument_specs"]["main"]["options"]["microservice_topology"] for role, spec in role_specs().items()
+                if "microservice_topology" in ((spec.get("argument_specs") or {}).get("main") or {}).get("options", {})}
+    assert {"cloud_map", "preflight", "task", "service"} <= set(declared)
+    assert {(o["type"], tuple(o["choices"]), o["default"]) for o in declared.values()} == {("str", ("sidecar", "service_discovery"), "sidecar")}
+    by_key = {t["key"]: t for t in objects["job_templates"]}
+    surveys = {key: by_key[key]["survey_spec"] for key in TOPOLOGY_TEMPLATES}
+    surveys["workflow"] = objects["workflow"]["survey_spec"]
+    for key, spec in surveys.items():
+        questions = {q["variable"]: q for q in spec["spec"]}
+        assert "microservice_topology" in questions, key
+        q = questions["microservice_topology"]
+        assert (q["type"], q["choices"], q["default"], q["required"]) == ("multiplechoice", ["sidecar", "service_discovery"], "sidecar", False), key
+        assert "Redis" in q["question_description"], key
+        assert awx_rules.survey_spec_errors(spec) == [], key
+        # AWX refuses an answer outside the choices, and takes each one of them.
+        assert awx_rules.element_errors(q, {"microservice_topology": "mesh"}), key
+        for answer in q["choices"]:
+            assert awx_rules.element_errors(q, {"microservice_topology": answer}) == [], (key, answer)
+    asked = {t["key"] for t in objects["job_templates"] if any(q["variable"] == "microservice_topology" for q in t["survey_spec"].get("spec", []))}
+    assert asked == set(TOPOLOGY_TEMPLATES), asked

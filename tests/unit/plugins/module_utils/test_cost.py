@@ -285,21 +285,22 @@ def test_region_with_partial_prices_and_overrides():
 #   NAT gateways        1 x 0.048/h x 730                  = 35.04
 #   NAT data            5 GB x 0.048                       =  0.24
 #   ALB                 0.0252/h x 730                     = 18.396
-#   LCUs                0.04 LCU x null                    = unpriced
+#   LCUs                0.04 LCU x 0.008/h x 730           =  0.2336
 #   Fargate vCPU        0.5 vCPU x 0.04048/h x 730         = 14.7752
 #   Fargate memory      1 GB x 0.004445/h x 730            =  3.24485
 #   public IPv4         3 x 0.005/h x 730                  = 10.95
-#   logs ingestion, logs storage                           = unpriced
+#   logs ingestion      1 GB x 0.57                        =  0.57
+#   logs storage        0.98630 GB x 0.03                  =  0.029589
 #   ECR storage         0.5 GB x 0.10                      =  0.05
-#   priced lines                                           = 82.69605  (/730 = 0.113282 per hour)
-# per_az: + 35.04 (second NAT) + 3.65 (its address)        = 121.38605
+#   total                                                  = 83.529239  (/730 = 0.114424 per hour)
+# per_az: + 35.04 (second NAT) + 3.65 (its address)        = 122.219239
 # none:   - 35.04 - 0.24 (NAT) - 3.65 (its address), the 6 interface endpoints and their GB
-#         unpriced                                         =  43.76605
+#         unpriced                                         =  44.599239
 EU_WEST_1_SINGLE = {
-    "nat_gateway_hours": 35.04, "nat_gateway_data": 0.24, "alb_hours": 18.396, "fargate_vcpu": 14.7752,
-    "fargate_memory": 3.24485, "public_ipv4": 10.95, "ecr_storage": 0.05,
+    "nat_gateway_hours": 35.04, "nat_gateway_data": 0.24, "alb_hours": 18.396, "alb_lcus": 0.2336, "fargate_vcpu": 14.7752,
+    "fargate_memory": 3.24485, "public_ipv4": 10.95, "logs_ingestion": 0.57, "logs_storage": 0.0295890, "ecr_storage": 0.05,
 }
-EU_WEST_1_TOTALS = {"single": 82.69605, "per_az": 121.38605, "none": 43.76605}
+EU_WEST_1_TOTALS = {"single": 83.529239, "per_az": 122.219239, "none": 44.599239}
 
 
 def test_eu_west_1_hand_worked_with_its_unpriced_lines():
@@ -307,44 +308,84 @@ def test_eu_west_1_hand_worked_with_its_unpriced_lines():
     lines = monthly(report)
     for item, expected in EU_WEST_1_SINGLE.items():
         assert lines[item] == pytest.approx(expected, abs=1e-6), item
-    unpriced = ["alb_lcus", "logs_ingestion", "logs_storage"]
-    assert [item for item, value in lines.items() if value is None] == unpriced
     assert {item for item, value in lines.items() if value} == set(EU_WEST_1_SINGLE)
+    assert [item for item, value in lines.items() if value is None] == []
     for mode, total in EU_WEST_1_TOTALS.items():
         assert report["modes"][mode]["monthly"] == pytest.approx(total, abs=1e-6), mode
-    assert report["modes"]["single"]["unpriced"] == unpriced
-    assert report["modes"]["none"]["unpriced"] == ["alb_lcus", "interface_endpoints", "interface_endpoint_data"] + unpriced[1:]
-    assert [line["price"] for line in report["unpriced"]] == ["alb_lcu_hour", "logs_ingest_gb", "logs_storage_gb_month"]
-    assert report["unpriced_in_any_mode"] == sorted(
-        ["alb_lcu_hour", "logs_ingest_gb", "logs_storage_gb_month", "interface_endpoint_hour", "interface_endpoint_gb"]
-    )
+    assert report["modes"]["single"]["unpriced"] == [] and report["unpriced"] == []
+    assert report["modes"]["none"]["unpriced"] == ["interface_endpoints", "interface_endpoint_data"]
+    assert report["unpriced_in_any_mode"] == ["interface_endpoint_gb", "interface_endpoint_hour"]
     table = report["table"]
-    assert "Load balancer LCUs                unpriced    unpriced    unpriced" in table
     assert "Interface endpoints                   0.00        0.00    unpriced" in table
-    assert "priced lines per month               82.70      121.39       43.77" in table
+    assert "priced lines per month               83.53      122.22       44.60" in table
     # none has other lines unpriced than single (the endpoints): no difference is given for it
     assert "difference to single                  0.00      +38.69         n/a" in table
     assert table[-1] == (
-        "Unpriced in eu-west-1 (no confirmed price in roles/cost/vars/prices.yml): Load balancer LCUs (alb_lcu_hour),"
-        " Endpoint data processed (interface_endpoint_gb), Interface endpoints"
-        " (interface_endpoint_hour), CloudWatch Logs ingestion (logs_ingest_gb), CloudWatch Logs storage"
-        " (logs_storage_gb_month); the totals leave them out, cost_prices sets them."
+        "Unpriced in eu-west-1 (no confirmed price in roles/cost/vars/prices.yml): Endpoint data processed (interface_endpoint_gb),"
+        " Interface endpoints (interface_endpoint_hour); the totals leave them out, cost_prices sets them."
     )
+    # the selected mode is fully priced: the short form gives its totals as they are
     assert report["short"] == (
-        "Estimated cost in eu-west-1 (network_nat_mode single): at least 0.1133 USD per hour, 82.70 USD per month"
-        " (NAT 35.28, ALB 18.40, Fargate 18.02, public IPv4 10.95); unpriced in eu-west-1: alb_lcu_hour, logs_ingest_gb,"
-        " logs_storage_gb_month (set cost_prices)."
+        "Estimated cost in eu-west-1 (network_nat_mode single): 0.1144 USD per hour, 83.53 USD per month"
+        " (NAT 35.28, ALB 18.63, Fargate 18.02, public IPv4 10.95)."
     )
+
+
+# Hand calculation, eu-central-1 from the price list, defaults (USD per month):
+#   NAT gateways        1 x 0.052/h x 730                  = 37.96
+#   NAT data            5 GB x 0.052                       =  0.26
+#   ALB                 0.027/h x 730                      = 19.71
+#   LCUs                0.04 LCU x 0.008/h x 730           =  0.2336
+#   Fargate vCPU        0.5 vCPU x 0.04656/h x 730         = 16.9944
+#   Fargate memory      1 GB x 0.00511/h x 730             =  3.7303
+#   public IPv4         3 x 0.005/h x 730                  = 10.95
+#   logs ingestion      1 GB x 0.63                        =  0.63
+#   logs storage        1 GB x (30 x 24 / 730) = 0.98630 GB x 0.0324 = 0.03195616
+#   ECR storage         0.5 GB x 0.10                      =  0.05
+#   total                                                  = 90.55025616  (/730 = 0.124041 per hour)
+# per_az: + 37.96 (second NAT) + 3.65 (its address)        = 132.16025616
+# none:   - 37.96 - 0.26 - 3.65; the interface endpoints are unpriced there = 48.68025616
+EU_CENTRAL_1_SINGLE = {
+    "nat_gateway_hours": 37.96, "nat_gateway_data": 0.26, "alb_hours": 19.71, "alb_lcus": 0.2336, "fargate_vcpu": 16.9944,
+    "fargate_memory": 3.7303, "public_ipv4": 10.95, "logs_ingestion": 0.63, "logs_storage": 0.03195616, "ecr_storage": 0.05,
+}
+EU_CENTRAL_1_TOTALS = {"single": 90.55025616, "per_az": 132.16025616, "none": 48.68025616}
+
+
+@pytest.mark.parametrize("mode", ["single", "per_az", "none"])
+def test_eu_central_1_hand_worked(mode):
+    report = estimate(inputs(microservice_aws_region="eu-central-1", network_nat_mode=mode), _price_list())
+    assert report["nat_mode"] == mode
+    for other, total in EU_CENTRAL_1_TOTALS.items():
+        assert report["modes"][other]["monthly"] == pytest.approx(total, abs=1e-6), other
+    assert report["monthly"] == pytest.approx(EU_CENTRAL_1_TOTALS[mode], abs=1e-6)
+    assert report["hourly"] == pytest.approx(EU_CENTRAL_1_TOTALS[mode] / 730, abs=1e-9)
+    if mode == "single":
+        lines = monthly(report)
+        for item, expected in EU_CENTRAL_1_SINGLE.items():
+            assert lines[item] == pytest.approx(expected, abs=1e-6), item
+        assert {item for item, value in lines.items() if value} == set(EU_CENTRAL_1_SINGLE)
+        assert report["short"] == (
+            "Estimated cost in eu-central-1 (network_nat_mode single): 0.1240 USD per hour, 90.55 USD per month"
+            " (NAT 38.22, Fargate 20.72, ALB 19.94, public IPv4 10.95)."
+        )
+    # the interface endpoints (network_nat_mode none) have no confirmed eu-central-1 price
+    assert [line["price"] for line in report["unpriced"]] == ([] if mode != "none" else ["interface_endpoint_hour", "interface_endpoint_gb"])
+    assert report["modes"]["none"]["unpriced"] == ["interface_endpoints", "interface_endpoint_data"]
 
 
 def test_cost_prices_fill_the_unpriced_lines():
-    # eu-west-1 with the three missing prices of the single mode set: + 0.2336 (LCUs at 0.008) + 0.50 (1 GB of
-    # logs at 0.50) + 0.029589 (storage at 0.03) = 83.459239, nothing unpriced in single
-    prices = {"alb_lcu_hour": 0.008, "logs_ingest_gb": 0.50, "logs_storage_gb_month": 0.03}
-    report = estimate(inputs(microservice_aws_region="eu-west-1", cost_prices=prices), _price_list())
+    # us-west-2 lacks three prices of the single mode (alb_lcu_hour, logs_storage_gb_month, ecr_storage_gb_month);
+    # every other us-west-2 price equals us-east-1's, so with those three set to us-east-1's the estimate is the
+    # us-east-1 hand calculation's 79.283239, nothing unpriced
+    report = estimate(inputs(microservice_aws_region="us-west-2"), _price_list())
+    assert [line["price"] for line in report["unpriced"]] == ["alb_lcu_hour", "logs_storage_gb_month", "ecr_storage_gb_month"]
+    assert report["monthly"] == pytest.approx(SINGLE_TOTAL - 0.2336 - 0.029589 - 0.05, abs=1e-6)
+    prices = {"alb_lcu_hour": 0.008, "logs_storage_gb_month": 0.03, "ecr_storage_gb_month": 0.10}
+    report = estimate(inputs(microservice_aws_region="us-west-2", cost_prices=prices), _price_list())
     assert report["unpriced"] == [] and report["modes"]["single"]["unpriced"] == []
-    assert report["monthly"] == pytest.approx(82.69605 + 0.2336 + 0.5 + 0.029589, abs=1e-6)
-    assert report["short"].startswith("Estimated cost in eu-west-1 (network_nat_mode single): 0.1143 USD per hour")
+    assert report["monthly"] == pytest.approx(SINGLE_TOTAL, abs=1e-6)
+    assert report["short"].startswith("Estimated cost in us-west-2 (network_nat_mode single): 0.1086 USD per hour")
     assert "unpriced" not in report["short"]
 
 
