@@ -215,6 +215,7 @@ class Supervisor:
         self.drained = set()
         self.started = time.time()
         self.tasks = []
+        self.service_tasks = {}
         self.engine_error = None
         self.limits = {}
         self.activity = "watching"
@@ -262,6 +263,9 @@ class Supervisor:
                         self.health[c["Id"]] = status
                     self.next_check[c["Id"]] = now + interval
         self.tasks = self.logic.task_view(items, self.config["deployment"], self.inspections, self.health)
+        self.service_tasks = dict((s["service"], self.logic.task_view(items, self.config["deployment"], self.inspections,
+                                                                       self.health, service=s["service"]))
+                                  for s in self.config.get("services") or [])
         self.limits = self.check_limits()
         lb = self.haproxy.stats(self.config["haproxy_socket"], self.config["haproxy_backend"])
         self.lb_error = None if lb["available"] else lb["reason"]
@@ -378,7 +382,9 @@ class Supervisor:
             return
         b = self.config["backoff"]
         decision = self.logic.decide(self.tasks, self.config["desired_count"], self.config["essential"], self.backoff,
-                                     time.time(), b["base"], b["max"], b["stable"])
+                                     time.time(), b["base"], b["max"], b["stable"],
+                                     others=[(self.service_tasks.get(s["service"], []), s["desired_count"], s["essential"])
+                                             for s in self.config.get("services") or []])
         was_pending = self.backoff.get("pending_since") is not None
         self.backoff = decision["backoff"]
         for tid, problems in decision["problems"].items():
