@@ -263,9 +263,10 @@ class Supervisor:
                         self.health[c["Id"]] = status
                     self.next_check[c["Id"]] = now + interval
         self.tasks = self.logic.task_view(items, self.config["deployment"], self.inspections, self.health)
-        self.service_tasks = dict((s["service"], self.logic.task_view(items, self.config["deployment"], self.inspections,
-                                                                       self.health, service=s["service"]))
-                                  for s in self.config.get("services") or [])
+        self.service_tasks = {}
+        for s in self.config.get("services") or []:
+            self.service_tasks[s["service"]] = self.logic.task_view(items, self.config["deployment"], self.inspections,
+                                                                    self.health, service=s["service"])
         self.limits = self.check_limits()
         lb = self.haproxy.stats(self.config["haproxy_socket"], self.config["haproxy_backend"])
         self.lb_error = None if lb["available"] else lb["reason"]
