@@ -434,7 +434,9 @@ def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new
             old = outdated.pop(0)
             in_lb = drop(registered, old)
             steps.append({"action": "replace", "new": new, "old": old, "register": registered,
-                          "deregister": list(in_lb), "reason": "new task definition revision"})
+                          "deregister": list(in_lb),
+                          "reason": "new task definition revision" if old["task_definition"] != arn
+                          else "Cloud Map answers another address"})
         else:
             in_lb = registered
             steps.append({"action": "start", "new": new, "register": registered, "reason": "fewer tasks than the desired count"})

@@ -367,7 +367,13 @@ class Supervisor:
             self.write_state()
 
     def serving_count(self):
-        """Tasks that run, pass their health checks and are UP in HAProxy."""
+        """Tasks that run, pass their health checks and are UP in HAProxy (none while another service the web
+        tasks need, service_discovery's Redis, runs fewer sound tasks than desired)."""
+        for s in self.config.get("services") or []:
+            sound = sum(1 for t in self.service_tasks.get(s["service"], [])
+                        if self.logic.task_status(t, s["essential"]) == "RUNNING")
+            if sound < int(s["desired_count"]):
+                return 0
         return sum(1 for t in self.tasks
                    if self.logic.task_status(t, self.config["essential"]) == "RUNNING"
                    and (self.lb.get(t["id"]) or "").startswith("UP"))
