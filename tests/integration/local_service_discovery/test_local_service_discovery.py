@@ -128,7 +128,9 @@ class Loop:
                 p.unlink()
         self.proc = subprocess.Popen([sys.executable, str(LOOP), f"http://127.0.0.1:{LB_PORT}/home", str(self.summary),
                                       "--stop-file", str(self.stop), "--max-seconds", str(RUN_TIMEOUT), "--workers", "2",
-                                      "--pause", "0.05"])
+                                      "--pause", "0.05",
+                                      # not verify's address (127.0.0.1), whose count must rise by exactly one per request
+                                      "--source", "127.0.0.2"])
 
     def finish(self):
         self.stop.write_text("stop")
