@@ -341,6 +341,12 @@ def _is_intact(task, taskdef, publish=True):
     """A task runs when its infra container and every essential container run."""
     if not task["infra_running"] or (publish and task["host_port"] is None):
         return False
+    if task.get("task_definition") != taskdef.get("taskDefinitionArn"):
+        # A task of another revision (or of the other topology: web alone vs web and Redis) is judged by its own
+        # containers (their essential labels), not by the new definition's: it is outdated, not broken, and
+        # serves until its replacement does.
+        return bool(task["containers"]) and all(
+            c["state"] == "running" for c in task["containers"].values() if c["essential"])
     for d in taskdef.get("containerDefinitions") or []:
         c = task["containers"].get(d["name"])
         essential = d.get("essential", True) is not False

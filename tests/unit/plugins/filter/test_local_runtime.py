@@ -371,3 +371,19 @@ def test_discovery_names_come_from_the_environment(env, expected):
     names = lr.local_runtime_discovery_names(taskdef(web_env=env), "internal-d.local")
     assert [n["name"] for n in names] == expected
     assert all(n["namespace"] == "internal-d.local" for n in names)
+
+
+def test_a_task_of_the_other_topology_is_outdated_not_broken():
+    """sidecar tasks (web and Redis) rolled to service_discovery's web-alone definition, and back: the old
+    tasks keep serving until each replacement is registered."""
+    web_alone = {"taskDefinitionArn": ARN2, "containerDefinitions": [dict(taskdef()["containerDefinitions"][0], dependsOn=[])]}
+    sidecar_tasks = engine_containers("a") + engine_containers("b", port=18001)
+    p = plan(sidecar_tasks, td=web_alone)
+    assert p["broken"] == [] and p["outdated"] == ["a", "b"]
+    assert [s.get("deregister") is not None for s in p["steps"]] == [True, True]
+    sd_tasks = [c for c in engine_containers("c", arn=ARN2) + engine_containers("d", arn=ARN2, port=18001)
+                if c["Labels"].get("fargate.microservice/container") != "redis"]
+    back = plan(sd_tasks, td=taskdef(ARN1))
+    assert back["broken"] == [] and back["outdated"] == ["c", "d"]
+    stopped = [dict(c, State="exited") if c["Labels"].get("fargate.microservice/container") == "web" else c for c in sd_tasks]
+    assert plan(stopped, td=taskdef(ARN1))["broken"] == ["c", "d"]
