@@ -20,7 +20,7 @@ DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk
 
 .PHONY: help setup setup-host venv deploy teardown status rollback cost changelog test test-lane-aws test-lane-containers lint \
 	unit sanity gotest integration integration-modules integration-aws integration-aws-target integration-network integration-logs \
-	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown integration-topology integration-image-arch integration-iam ee-context \
+	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown integration-topology integration-local-service-discovery integration-image-arch integration-iam ee-context \
 	molecule bench clean logs
 
 help:
@@ -92,7 +92,7 @@ test-lane-aws: venv
 	$(MAKE) --no-print-directory -k sanity integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown integration-image-arch integration-awx
+	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown integration-local-service-discovery integration-image-arch integration-awx
 
 integration: integration-modules integration-aws integration-aws-target integration-network
 
@@ -158,6 +158,14 @@ integration-iam: venv
 # network: every NAT mode, bad inputs, an interrupted run, teardown, a decoy (about 16 min)
 integration-network: venv
 	bash tests/integration/network/run.sh
+
+# microservice_topology service_discovery on the local target, for real (emulator, Podman, HAProxy): sidecar ->
+# service_discovery -> sidecar under a request loop (no failed request), the shared count, the Redis task in Cloud
+# Map and on its internal network only, a stopped Redis task replaced by the supervisor, teardown (about 10-15 min
+# on an idle 2-core machine; its own emulator port, load balancer port and task ports, deployment hsdt)
+integration-local-service-discovery: setup
+	IT_LSD_EMULATOR_PORT=$${IT_LSD_EMULATOR_PORT:-5642} IT_LSD_LB_PORT=$${IT_LSD_LB_PORT:-8640} \
+		$(BIN)/python -m pytest -q -s tests/integration/local_service_discovery
 
 # a real arm64 cross-build of the web image on Podman: the image says arm64, /app is an AArch64 ELF (about 2-4 min)
 integration-image-arch: setup

@@ -7,9 +7,15 @@ one a client claims. A fresh random documentation address (2001:db8::/32) is use
 the count starts at zero. Loopback only; bounded by N and a timeout. Prints the figures; exits 1
 when the count is not exact.
 
-Usage: benchmarks/load_exactness.py [--deployment countweb] [--requests 200] [--url URL]
+Through the load balancer (--lb URL, microservice_topology service_discovery: one Redis for every
+task): the client is the address HAProxy received the request from, so each run connects from a fresh
+random loopback source address (127.0.0.0/8) as its one client; N concurrent requests must end with a
+count of exactly N whichever tasks answer (X-Served-By, reported).
+
+Usage: benchmarks/load_exactness.py [--deployment countweb] [--requests 200] [--url URL | --lb URL]
   --url  a task's /home URL; by default the first task of the deployment, found by label
          through DOCKER_HOST (default unix:///run/fargate-microservice/podman.sock).
+  --lb   the load balancer's /home URL (e.g. http://127.0.0.1:8080/home).
 """
 import argparse
 import http.client
@@ -56,27 +62,35 @@ def main():
     p.add_argument("--deployment", default="countweb")
     p.add_argument("--requests", type=int, default=200)
     p.add_argument("--url")
+    p.add_argument("--lb", help="the load balancer's /home URL: one client by its source address, every task")
     p.add_argument("--timeout", type=float, default=30)
     a = p.parse_args()
-    url = a.url or first_task_url(a.deployment)
+    url = a.lb or a.url or first_task_url(a.deployment)
     u = urllib.parse.urlsplit(url)
     if not ipaddress.ip_address(u.hostname).is_loopback:
         raise SystemExit("load_exactness.py only sends to loopback addresses, got %s" % u.hostname)
-    client = str(ipaddress.IPv6Address("2001:db8::") + random.getrandbits(64))
+    if a.lb:
+        client = str(ipaddress.IPv4Address("127.0.0.0") + random.randrange(2, 2 ** 24 - 1))
+        source, headers = (client, 0), {}
+    else:
+        client = str(ipaddress.IPv6Address("2001:db8::") + random.getrandbits(64))
+        source, headers = None, {"X-Forwarded-For": client}
     n = a.requests
-    counts, errors, lock = [], [], threading.Lock()
+    counts, errors, servers, lock = [], [], {}, threading.Lock()
     barrier = threading.Barrier(n)
 
     def one():
         try:
-            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=a.timeout)
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=a.timeout, source_address=source)
             conn.connect()
             barrier.wait(timeout=a.timeout)  # all connections open, then all requests at once
-            conn.request("GET", u.path or "/home", headers={"X-Forwarded-For": client})
+            conn.request("GET", u.path or "/home", headers=headers)
             r = conn.getresponse()
             body = r.read().decode("utf-8", "replace")
             m = COUNT.search(body)
             with lock:
+                served = r.getheader("X-Served-By") or "unnamed"
+                servers[served] = servers.get(served, 0) + 1
                 if r.status == 200 and m:
                     counts.append(int(m.group(1)))
                 else:
@@ -97,6 +111,7 @@ def main():
     print("exactness: %d concurrent requests as client %s to %s in %.2fs" % (n, client, url, seconds))
     print("  answered %d, errors %d, final count %d, distinct counts %d, lost increments %d -> %s"
           % (len(counts), len(errors), final, len(set(counts)), n - final, "EXACT" if exact else "NOT EXACT"))
+    print("  answered by %s" % ", ".join("%s (%d)" % kv for kv in sorted(servers.items())))
     if errors:
         print("  first errors: %s" % "; ".join(errors[:5]))
     raise SystemExit(0 if exact else 1)

@@ -27,8 +27,8 @@ from ansible.errors import AnsibleFilterError
 
 # The container labels come from the supervisor's module_utils (_logs_local.py still keeps a copy of its own).
 from ansible_collections.fargate.microservice.plugins.module_utils._local_heal import (
-    LABEL_CONTAINER, LABEL_CPU, LABEL_DEPLOYMENT, LABEL_ESSENTIAL, LABEL_HOST_PORT, LABEL_MEMORY,
-    LABEL_ROLE, LABEL_TASK, LABEL_TASKDEF,
+    LABEL_CONTAINER, LABEL_CPU, LABEL_DEPLOYMENT, LABEL_ESSENTIAL, LABEL_HOST_PORT, LABEL_HOSTS, LABEL_MEMORY,
+    LABEL_ROLE, LABEL_SERVICE, LABEL_TASK, LABEL_TASKDEF,
 )
 
 DEPENDENCY_CONDITIONS = ("START", "COMPLETE", "SUCCESS", "HEALTHY")
@@ -137,13 +137,48 @@ def container_name(deployment, task_id, name):
     return "%s-task-%s-%s" % (deployment, task_id, name)
 
 
-def task_labels(deployment, task_id, taskdef_arn, host_port):
-    return {
+def task_labels(deployment, task_id, taskdef_arn, host_port, service=None):
+    labels = {
         LABEL_DEPLOYMENT: deployment,
         LABEL_TASK: task_id,
         LABEL_TASKDEF: taskdef_arn,
-        LABEL_HOST_PORT: str(host_port),
     }
+    if host_port is not None:
+        labels[LABEL_HOST_PORT] = str(host_port)
+    if service:
+        labels[LABEL_SERVICE] = service
+    return labels
+
+
+def hosts_label(hosts):
+    """A task's host entries as one label value: name=address,... sorted by name ('' for none)."""
+    return ",".join("%s=%s" % (name, (hosts or {})[name]) for name in sorted(hosts or {}))
+
+
+def parse_hosts_label(value):
+    result = {}
+    for item in (value or "").split(","):
+        if "=" in item:
+            name, address = item.split("=", 1)
+            result[name] = address
+    return result
+
+
+def local_runtime_discovery_names(taskdef, namespace):
+    """The Cloud Map names (<service>.<namespace>) the task definition's environment uses, as host:port or a
+    bare name: the names a web task resolves through Cloud Map. Sorted, each {name, service, namespace}."""
+    taskdef = normalize_taskdef(taskdef)
+    namespace = (namespace or "").strip(".").lower()
+    if not namespace:
+        return []
+    pattern = re.compile(r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)\.%s(:[0-9]{1,5})?$" % re.escape(namespace))
+    names = set()
+    for d in taskdef["containerDefinitions"]:
+        for e in d.get("environment") or []:
+            m = pattern.match(str(e.get("value", "")).strip().lower())
+            if m:
+                names.add(m.group(1))
+    return [{"name": "%s.%s" % (n, namespace), "service": n, "namespace": namespace} for n in sorted(names)]
 
 
 def _units(value, what, owner):
@@ -194,7 +229,7 @@ def resource_limits(definition, task_cpu=None, task_memory=None):
     return result
 
 
-def local_runtime_containers(taskdef, deployment, task_id, host_port):
+def local_runtime_containers(taskdef, deployment, task_id, host_port, service=None):
     """Return the ordered docker_container parameters for every container of one task.
 
     Each item: name (ECS name), docker_name, essential, depends_on (list of
@@ -207,7 +242,7 @@ def local_runtime_containers(taskdef, deployment, task_id, host_port):
     for d in dependency_order(taskdef["containerDefinitions"]):
         if not d.get("image"):
             raise AnsibleFilterError("container %r has no image; fix the task definition." % d["name"])
-        labels = task_labels(deployment, task_id, arn, host_port)
+        labels = task_labels(deployment, task_id, arn, host_port, service)
         essential = d.get("essential", True) is not False
         labels.update({
             LABEL_ROLE: "container",
@@ -261,8 +296,10 @@ def local_runtime_containers(taskdef, deployment, task_id, host_port):
     return result
 
 
-def local_runtime_tasks(containers, deployment):
+def local_runtime_tasks(containers, deployment, service=None):
     """Group the engine's containers (raw /containers/json items) into tasks of this deployment.
+
+    ``service`` None: the load-balanced service's tasks (no service label); else that service's only.
 
     Returns a list sorted by task id: {id, task_definition, host_port, infra_running,
     containers: {ecs name: {docker_name, state, essential}}}.
@@ -272,16 +309,19 @@ def local_runtime_tasks(containers, deployment):
         labels = c.get("Labels") or {}
         if labels.get(LABEL_DEPLOYMENT) != deployment or not labels.get(LABEL_TASK):
             continue
+        if (labels.get(LABEL_SERVICE) or None) != (service or None):
+            continue
         tid = labels[LABEL_TASK]
         t = tasks.setdefault(tid, {
             "id": tid, "task_definition": labels.get(LABEL_TASKDEF, ""), "host_port": None,
-            "infra_name": None, "infra_running": False, "containers": {}, "docker_names": [],
+            "infra_name": None, "infra_running": False, "containers": {}, "docker_names": [], "hosts": {},
         })
         name = (c.get("Names") or ["/?"])[0].lstrip("/")
         t["docker_names"].append(name)
         if labels.get(LABEL_ROLE) == "infra":
             t["infra_name"] = name
             t["infra_running"] = c.get("State") == "running"
+            t["hosts"] = parse_hosts_label(labels.get(LABEL_HOSTS))
             try:
                 t["host_port"] = int(labels.get(LABEL_HOST_PORT))
             except (TypeError, ValueError):
@@ -297,10 +337,16 @@ def local_runtime_tasks(containers, deployment):
     return [tasks[k] for k in sorted(tasks)]
 
 
-def _is_intact(task, taskdef):
+def _is_intact(task, taskdef, publish=True):
     """A task runs when its infra container and every essential container run."""
-    if not task["infra_running"] or task["host_port"] is None:
+    if not task["infra_running"] or (publish and task["host_port"] is None):
         return False
+    if task.get("task_definition") != taskdef.get("taskDefinitionArn"):
+        # A task of another revision (or of the other topology: web alone vs web and Redis) is judged by its own
+        # containers (their essential labels), not by the new definition's: it is outdated, not broken, and
+        # serves until its replacement does.
+        return bool(task["containers"]) and all(
+            c["state"] == "running" for c in task["containers"].values() if c["essential"])
     for d in taskdef.get("containerDefinitions") or []:
         c = task["containers"].get(d["name"])
         essential = d.get("essential", True) is not False
@@ -317,7 +363,7 @@ def _target(task):
     return {"id": task["id"], "port": task["host_port"]}
 
 
-def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new_ids=None):
+def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new_ids=None, hosts=None, publish=True):
     """Plan the scheduler's work, as ECS does with minimumHealthyPercent 100 / maximumPercent 200.
 
     - a task whose infra or an essential container is not running is replaced: the new task starts
@@ -331,6 +377,11 @@ def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new
     Returns {running, broken, outdated, steps, targets}. Each step is
     {action: start|replace|stop, new: {id, port}?, old: task?, register: [targets]?,
     deregister: [targets]?}; ``targets`` is the load balancer's list once all steps are done.
+
+    ``hosts``: the host entries a task must have been started with (what Cloud Map answers now); a task
+    started with others is outdated like one of another revision (replaced one at a time, so web reaches a
+    replaced Redis task). ``publish`` false: the tasks publish no port (service_discovery's redis), ``port``
+    of a new task is None.
     """
     taskdef = normalize_taskdef(taskdef)
     arn = taskdef.get("taskDefinitionArn")
@@ -338,11 +389,16 @@ def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new
     if desired < 0:
         raise AnsibleFilterError("the service's desired count is negative (%d)." % desired)
     port_first, port_last = int(port_first), int(port_last)
-    intact = [t for t in tasks if _is_intact(t, taskdef)]
-    broken = [t for t in tasks if not _is_intact(t, taskdef)]
+    hosts = dict(hosts or {})
+    intact = [t for t in tasks if _is_intact(t, taskdef, publish)]
+    broken = [t for t in tasks if not _is_intact(t, taskdef, publish)]
     broken_ids = [t["id"] for t in broken]
-    current = [t for t in intact if t["task_definition"] == arn]
-    outdated = [t for t in intact if t["task_definition"] != arn]
+
+    def up_to_date(t):
+        return t["task_definition"] == arn and dict(t.get("hosts") or {}) == hosts
+
+    current = [t for t in intact if up_to_date(t)]
+    outdated = [t for t in intact if not up_to_date(t)]
     extra = current[desired:]
     current = current[:desired]
 
@@ -351,6 +407,8 @@ def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new
     new_ids = list(new_ids or [])
 
     def new_task():
+        if not publish:
+            return {"id": new_ids.pop(0) if new_ids else uuid.uuid4().hex[:12], "port": None}
         if not free:
             raise AnsibleFilterError(
                 "no free host port left in %d-%d for a new task; widen local_runtime_host_ports."
@@ -382,7 +440,9 @@ def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new
             old = outdated.pop(0)
             in_lb = drop(registered, old)
             steps.append({"action": "replace", "new": new, "old": old, "register": registered,
-                          "deregister": list(in_lb), "reason": "new task definition revision"})
+                          "deregister": list(in_lb),
+                          "reason": "new task definition revision" if old["task_definition"] != arn
+                          else "Cloud Map answers another address"})
         else:
             in_lb = registered
             steps.append({"action": "start", "new": new, "register": registered, "reason": "fewer tasks than the desired count"})
@@ -394,30 +454,45 @@ def local_runtime_plan(tasks, taskdef, desired_count, port_first, port_last, new
     return {
         "running": [t["id"] for t in current],
         "broken": broken_ids,
-        "outdated": [t["id"] for t in intact if t["task_definition"] != arn],
+        "outdated": [t["id"] for t in intact if not up_to_date(t)],
         "steps": steps,
         "targets": sorted(in_lb, key=lambda x: x["id"]),
     }
 
 
-def local_runtime_infra(taskdef, deployment, task_id, host_port, container_port, image, bind_address):
+def local_runtime_infra(taskdef, deployment, task_id, host_port, container_port, image, bind_address,
+                        service=None, hosts=None, network=None):
     """Return docker_container parameters for the task's infra container.
 
     It owns the task's network namespace (what awsvpc gives a Fargate task) and publishes the
     load-balanced container port on bind_address:host_port, the task's address for the load
     balancer. Other port mappings stay inside the namespace, as the tasks' security group admits
     only the load balancer's port.
+
+    service_discovery: ``hosts`` (name -> address, what Cloud Map answers) become the namespace's host
+    entries (label LABEL_HOSTS records them); ``network`` is the deployment's internal network the Redis
+    task is on (the <deployment>-redis security group's stand-in); a task with ``host_port`` None (Redis)
+    publishes nothing and is on that network only.
     """
-    labels = task_labels(deployment, task_id, taskdef.get("taskDefinitionArn", ""), host_port)
+    labels = task_labels(deployment, task_id, taskdef.get("taskDefinitionArn", ""), host_port, service)
     labels[LABEL_ROLE] = "infra"
-    return {
+    if hosts:
+        labels[LABEL_HOSTS] = hosts_label(hosts)
+    result = {
         "name": infra_name(deployment, task_id),
         "image": image,
         "labels": labels,
-        "published_ports": ["%s:%d:%d" % (bind_address, int(host_port), int(container_port))],
+        "published_ports": [] if host_port is None else ["%s:%d:%d" % (bind_address, int(host_port), int(container_port))],
         "restart_policy": "no",
         "stop_timeout": 5,
+        "etc_hosts": dict(hosts or {}),
     }
+    if network:
+        # The Redis task on the internal network only; a web task on the engine's default network (its
+        # published port; networks_cli_compatible false keeps it) and on the internal one (to reach Redis).
+        result["networks"] = [{"name": network}]
+        result["networks_cli_compatible"] = host_port is None
+    return result
 
 
 def local_runtime_stop_order(task, taskdef):
@@ -445,4 +520,5 @@ class FilterModule(object):
             "local_runtime_plan": local_runtime_plan,
             "local_runtime_infra": local_runtime_infra,
             "local_runtime_stop_order": local_runtime_stop_order,
+            "local_runtime_discovery_names": local_runtime_discovery_names,
         }

@@ -32,6 +32,10 @@ LABEL_HOST_PORT = LABEL_PREFIX + "host-port"
 LABEL_ROLE = LABEL_PREFIX + "role"
 LABEL_MEMORY = LABEL_PREFIX + "memory"
 LABEL_CPU = LABEL_PREFIX + "cpu"
+# The ECS service of a task that is not the load-balanced one (service_discovery's redis); none: the web service.
+LABEL_SERVICE = LABEL_PREFIX + "service"
+# The host entries a web task was started with (name=address,...: what Cloud Map answered then).
+LABEL_HOSTS = LABEL_PREFIX + "hosts"
 
 # ECS's own stop reasons (what DescribeTasks shows as stoppedReason / a container's reason).
 REASON_EXITED = "Essential container in task exited"
@@ -77,8 +81,11 @@ def container_view(item, inspection=None, health=None):
     }
 
 
-def task_view(containers, deployment, inspections=None, health=None):
+def task_view(containers, deployment, inspections=None, health=None, service=None):
     """Group the engine's containers (/containers/json items) into this deployment's tasks.
+
+    ``service`` None: the load-balanced service's tasks (containers without the service label); else that
+    service's (service_discovery's redis).
 
     ``inspections`` maps container ids to their inspection (/containers/{id}/json) and ``health``
     maps ids to the latest health-check status; both are optional. Sorted by task id.
@@ -89,6 +96,8 @@ def task_view(containers, deployment, inspections=None, health=None):
     for item in containers or []:
         labels = item.get("Labels") or {}
         if labels.get(LABEL_DEPLOYMENT) != deployment or not labels.get(LABEL_TASK):
+            continue
+        if (labels.get(LABEL_SERVICE) or None) != (service or None):
             continue
         tid = labels[LABEL_TASK]
         task = tasks.setdefault(tid, {"id": tid, "task_definition": labels.get(LABEL_TASKDEF, ""),
@@ -193,8 +202,11 @@ def note_heal(backoff, ok, ended, base, cap):
     return b
 
 
-def decide(tasks, desired_count, essential_names, backoff, now, base, cap, stable):
+def decide(tasks, desired_count, essential_names, backoff, now, base, cap, stable, others=()):
     """What to do now. Returns {heal, wait, deregister, stop, problems, backoff, sound}.
+
+    ``others``: more services' (tasks, desired_count, essential_names), judged the same way (service_discovery's
+    redis, which no load balancer fronts); one replacement run reconciles them all, so they share one backoff.
 
     - ``deregister``: ids of tasks to take out of the load balancer right away (every task to be
       replaced, before anything else happens to it);
@@ -207,6 +219,13 @@ def decide(tasks, desired_count, essential_names, backoff, now, base, cap, stabl
     broken = [t for t in tasks if problems[t["id"]]]
     sound = [t["id"] for t in tasks if not problems[t["id"]]]
     needed = bool(broken) or len(sound) < int(desired_count)
+    for other_tasks, other_desired, other_essential in others:
+        other_problems = dict((t["id"], task_problems(t, other_essential)) for t in other_tasks)
+        problems.update(other_problems)
+        other_broken = [t for t in other_tasks if other_problems[t["id"]]]
+        broken.extend(other_broken)
+        other_sound = [t["id"] for t in other_tasks if not other_problems[t["id"]]]
+        needed = needed or bool(other_broken) or len(other_sound) < int(other_desired)
     result = {
         "heal": False, "wait": 0.0, "problems": dict((k, v) for k, v in problems.items() if v),
         "deregister": [t["id"] for t in broken if t.get("host_port") is not None],

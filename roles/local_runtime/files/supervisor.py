@@ -215,6 +215,7 @@ class Supervisor:
         self.drained = set()
         self.started = time.time()
         self.tasks = []
+        self.service_tasks = {}
         self.engine_error = None
         self.limits = {}
         self.activity = "watching"
@@ -262,6 +263,10 @@ class Supervisor:
                         self.health[c["Id"]] = status
                     self.next_check[c["Id"]] = now + interval
         self.tasks = self.logic.task_view(items, self.config["deployment"], self.inspections, self.health)
+        self.service_tasks = {}
+        for s in self.config.get("services") or []:
+            self.service_tasks[s["service"]] = self.logic.task_view(items, self.config["deployment"], self.inspections,
+                                                                    self.health, service=s["service"])
         self.limits = self.check_limits()
         lb = self.haproxy.stats(self.config["haproxy_socket"], self.config["haproxy_backend"])
         self.lb_error = None if lb["available"] else lb["reason"]
@@ -362,7 +367,13 @@ class Supervisor:
             self.write_state()
 
     def serving_count(self):
-        """Tasks that run, pass their health checks and are UP in HAProxy."""
+        """Tasks that run, pass their health checks and are UP in HAProxy (none while another service the web
+        tasks need, service_discovery's Redis, runs fewer sound tasks than desired)."""
+        for s in self.config.get("services") or []:
+            sound = sum(1 for t in self.service_tasks.get(s["service"], [])
+                        if self.logic.task_status(t, s["essential"]) == "RUNNING")
+            if sound < int(s["desired_count"]):
+                return 0
         return sum(1 for t in self.tasks
                    if self.logic.task_status(t, self.config["essential"]) == "RUNNING"
                    and (self.lb.get(t["id"]) or "").startswith("UP"))
@@ -378,7 +389,9 @@ class Supervisor:
             return
         b = self.config["backoff"]
         decision = self.logic.decide(self.tasks, self.config["desired_count"], self.config["essential"], self.backoff,
-                                     time.time(), b["base"], b["max"], b["stable"])
+                                     time.time(), b["base"], b["max"], b["stable"],
+                                     others=[(self.service_tasks.get(s["service"], []), s["desired_count"], s["essential"])
+                                             for s in self.config.get("services") or []])
         was_pending = self.backoff.get("pending_since") is not None
         self.backoff = decision["backoff"]
         for tid, problems in decision["problems"].items():

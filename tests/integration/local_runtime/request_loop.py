@@ -5,6 +5,9 @@ A request fails when it does not complete or does not answer 200. Used while the
 rolls tasks, to prove that no request fails. Only loopback addresses are accepted.
 
 Usage: request_loop.py URL SUMMARY.json [--stop-file F] [--max-requests N] [--max-seconds S] [--workers W] [--pause S]
+                       [--source ADDRESS]
+--source: the loopback address the requests come from (the client the app counts behind the load balancer),
+so that the loop's visits do not add to another client's count.
 """
 import argparse
 import http.client
@@ -25,8 +28,11 @@ def main():
     p.add_argument("--max-seconds", type=float, default=300)
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--pause", type=float, default=0.02, help="seconds each worker waits between requests")
+    p.add_argument("--source", help="loopback source address of the requests")
     a = p.parse_args()
     u = urllib.parse.urlsplit(a.url)
+    if a.source and not ipaddress.ip_address(a.source).is_loopback:
+        raise SystemExit("request_loop.py only sends from loopback addresses, got %s" % a.source)
     if not ipaddress.ip_address(u.hostname).is_loopback:
         raise SystemExit("request_loop.py only sends to loopback addresses, got %s" % u.hostname)
     lock = threading.Lock()
@@ -45,7 +51,8 @@ def main():
     def worker():
         while take():
             try:
-                conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=10)
+                conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=10,
+                                                  source_address=(a.source, 0) if a.source else None)
                 conn.request("GET", u.path or "/")
                 r = conn.getresponse()
                 r.read()

@@ -286,11 +286,3 @@ def test_bad_topology_is_refused_before_any_aws_call():
     # the preflight role's argument spec answers first (its choices), naming the variable and the choices
     assert "value of microservice_topology must be one of: sidecar, service_discovery, got: cloudmap" in run.out, run
     assert actions == [], actions
-
-
-def test_service_discovery_is_refused_where_the_local_runtime_would_run_it():
-    run, actions = recorded(lambda: itlib.playbook("site.yml", microservice_deployment=D,
-                                                   microservice_topology="service_discovery"))
-    assert run.rc != 0
-    assert "microservice_topology service_discovery is not run by the local runtime yet" in run.out, run
-    assert actions == [], actions

@@ -237,7 +237,7 @@ def test_stop_order_is_dependents_first_then_infra():
 def test_filters_are_registered():
     assert set(lr.FilterModule().filters()) == {
         "local_runtime_containers", "local_runtime_tasks", "local_runtime_plan", "local_runtime_infra",
-        "local_runtime_stop_order"}
+        "local_runtime_stop_order", "local_runtime_discovery_names"}
 
 
 # --- cpu and memory ----------------------------------------------------------------------------
@@ -277,3 +277,113 @@ def test_containers_carry_the_limits_and_what_was_asked_as_labels():
     plain = dict((c["name"], c) for c in lr.local_runtime_containers(taskdef(), "d", "t1", 18000))
     assert "memory" not in plain["web"]["params"]
     assert "fargate.microservice/memory" not in plain["web"]["params"]["labels"]
+
+
+# --- service_discovery: the Redis service's task and the web tasks' host entries ------------------
+
+def redis_containers(task_id, arn=ARN1, deployment="d", state="running"):
+    base = {"fargate.microservice/deployment": deployment, "fargate.microservice/task-id": task_id,
+            "fargate.microservice/task-definition": arn, "fargate.microservice/service": "redis"}
+    return [{"Names": ["/d-task-%s" % task_id], "State": state, "Labels": dict(base, **{"fargate.microservice/role": "infra"})},
+            {"Names": ["/d-task-%s-redis" % task_id], "State": state,
+             "Labels": dict(base, **{"fargate.microservice/role": "container", "fargate.microservice/container": "redis",
+                                     "fargate.microservice/essential": "true"})}]
+
+
+def redis_taskdef(arn=ARN1):
+    return {"taskDefinitionArn": arn, "containerDefinitions": [
+        {"name": "redis", "image": "redis:1", "healthCheck": {"command": ["CMD-SHELL", "redis-cli ping"]}}]}
+
+
+def with_hosts(items, hosts):
+    for item in items:
+        if item["Labels"].get("fargate.microservice/role") == "infra":
+            item["Labels"]["fargate.microservice/hosts"] = lr.hosts_label(hosts)
+    return items
+
+
+def test_the_services_tasks_are_kept_apart():
+    items = engine_containers("a") + redis_containers("r")
+    assert [t["id"] for t in lr.local_runtime_tasks(items, "d")] == ["a"]
+    redis = lr.local_runtime_tasks(items, "d", "redis")
+    assert [t["id"] for t in redis] == ["r"] and redis[0]["host_port"] is None
+
+
+def test_the_redis_task_publishes_nothing_and_is_on_the_internal_network_only():
+    infra = lr.local_runtime_infra(redis_taskdef(), "d", "r1", None, 0, "pause:1", "127.0.0.1", service="redis", network="d-redis")
+    assert infra["published_ports"] == []
+    assert infra["networks"] == [{"name": "d-redis"}] and infra["networks_cli_compatible"] is True
+    assert infra["labels"]["fargate.microservice/service"] == "redis"
+    assert "fargate.microservice/host-port" not in infra["labels"]
+    containers = lr.local_runtime_containers(redis_taskdef(), "d", "r1", None, "redis")
+    assert containers[0]["params"]["labels"]["fargate.microservice/service"] == "redis"
+    assert containers[0]["params"]["network_mode"] == "container:d-task-r1"
+
+
+def test_a_web_task_gets_the_host_entries_and_both_networks():
+    hosts = {"redis.internal-d.local": "10.89.0.2"}
+    infra = lr.local_runtime_infra(taskdef(), "d", "w1", 18000, 8000, "pause:1", "127.0.0.1", hosts=hosts, network="d-redis")
+    assert infra["etc_hosts"] == hosts
+    assert infra["labels"]["fargate.microservice/hosts"] == "redis.internal-d.local=10.89.0.2"
+    # its published port stays on the engine's default network, which networks_cli_compatible false keeps
+    assert infra["networks"] == [{"name": "d-redis"}] and infra["networks_cli_compatible"] is False
+    assert infra["published_ports"] == ["127.0.0.1:18000:8000"]
+    sidecar = lr.local_runtime_infra(taskdef(), "d", "w1", 18000, 8000, "pause:1", "127.0.0.1")
+    assert sidecar["etc_hosts"] == {} and "networks" not in sidecar and "fargate.microservice/hosts" not in sidecar["labels"]
+
+
+def test_one_redis_task_is_started_without_a_port():
+    p = lr.local_runtime_plan([], redis_taskdef(), 1, 0, 0, ["r1"], publish=False)
+    assert [(s["action"], s["new"]) for s in p["steps"]] == [("start", {"id": "r1", "port": None})]
+    running = lr.local_runtime_tasks(redis_containers("r1"), "d", "redis")
+    assert lr.local_runtime_plan(running, redis_taskdef(), 1, 0, 0, publish=False)["steps"] == []
+
+
+def test_a_stopped_redis_task_is_replaced():
+    tasks = lr.local_runtime_tasks(redis_containers("r1", state="exited"), "d", "redis")
+    p = lr.local_runtime_plan(tasks, redis_taskdef(), 1, 0, 0, ["r2"], publish=False)
+    assert [(s["action"], s["new"]["id"], s["old"]["id"]) for s in p["steps"]] == [("replace", "r2", "r1")]
+
+
+@pytest.mark.parametrize("started_with, now, rolled", [
+    ({"redis.internal-d.local": "10.89.0.2"}, {"redis.internal-d.local": "10.89.0.2"}, False),
+    ({"redis.internal-d.local": "10.89.0.2"}, {"redis.internal-d.local": "10.89.0.9"}, True),   # Redis replaced
+    ({}, {"redis.internal-d.local": "10.89.0.2"}, True),                                         # sidecar -> service_discovery
+    ({"redis.internal-d.local": "10.89.0.2"}, {}, True),                                         # Cloud Map forgot it
+    ({}, {}, False),                                                                             # sidecar
+])
+def test_web_tasks_started_with_other_host_entries_roll(started_with, now, rolled):
+    items = with_hosts(engine_containers("a"), started_with) + with_hosts(engine_containers("b", port=18001), started_with)
+    p = lr.local_runtime_plan(lr.local_runtime_tasks(items, "d"), taskdef(), 2, 18000, 18009, ["n1", "n2"], hosts=now)
+    assert [s["action"] for s in p["steps"]] == (["replace", "replace"] if rolled else [])
+    assert p["outdated"] == (["a", "b"] if rolled else [])
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"REDIS_ADDR": "redis.internal-d.local:6379"}, ["redis.internal-d.local"]),
+    ({"REDIS_ADDR": "REDIS.Internal-D.local:6379", "CACHE": "memcached.internal-d.local"},
+     ["memcached.internal-d.local", "redis.internal-d.local"]),
+    ({"REDIS_ADDR": "localhost:6379"}, []),
+    ({"REDIS_ADDR": "redis.internal-other.local:6379"}, []),
+    ({"REDIS_ADDR": "a.b.internal-d.local:6379"}, []),
+])
+def test_discovery_names_come_from_the_environment(env, expected):
+    names = lr.local_runtime_discovery_names(taskdef(web_env=env), "internal-d.local")
+    assert [n["name"] for n in names] == expected
+    assert all(n["namespace"] == "internal-d.local" for n in names)
+
+
+def test_a_task_of_the_other_topology_is_outdated_not_broken():
+    """sidecar tasks (web and Redis) rolled to service_discovery's web-alone definition, and back: the old
+    tasks keep serving until each replacement is registered."""
+    web_alone = {"taskDefinitionArn": ARN2, "containerDefinitions": [dict(taskdef()["containerDefinitions"][0], dependsOn=[])]}
+    sidecar_tasks = engine_containers("a") + engine_containers("b", port=18001)
+    p = plan(sidecar_tasks, td=web_alone)
+    assert p["broken"] == [] and p["outdated"] == ["a", "b"]
+    assert [s.get("deregister") is not None for s in p["steps"]] == [True, True]
+    sd_tasks = [c for c in engine_containers("c", arn=ARN2) + engine_containers("d", arn=ARN2, port=18001)
+                if c["Labels"].get("fargate.microservice/container") != "redis"]
+    back = plan(sd_tasks, td=taskdef(ARN1))
+    assert back["broken"] == [] and back["outdated"] == ["c", "d"]
+    stopped = [dict(c, State="exited") if c["Labels"].get("fargate.microservice/container") == "web" else c for c in sd_tasks]
+    assert plan(stopped, td=taskdef(ARN1))["broken"] == ["c", "d"]

@@ -147,3 +147,38 @@ def test_a_failed_replacement_run_waits_before_the_next():
     assert decide(broken, backoff=b, now=1070.0)["heal"] is True
     b = lh.note_heal(b, False, 1100.0, BASE, CAP)
     assert b["next_heal_at"] == 1120.0
+
+
+# --- service_discovery: the Redis service's task, watched beside the web tasks --------------------
+
+def redis_engine(task_id, state="running"):
+    base = {"fargate.microservice/deployment": "d", "fargate.microservice/task-id": task_id,
+            "fargate.microservice/task-definition": ARN, "fargate.microservice/service": "redis"}
+    items = [{"Id": task_id + "-infra", "Names": ["/d-task-%s" % task_id], "State": "running",
+              "Labels": dict(base, **{"fargate.microservice/role": "infra"})},
+             {"Id": task_id + "-redis", "Names": ["/d-task-%s-redis" % task_id], "State": state,
+              "Labels": dict(base, **{"fargate.microservice/role": "container", "fargate.microservice/container": "redis",
+                                      "fargate.microservice/essential": "true"})}]
+    return items, {task_id + "-redis": {"State": {"ExitCode": 0 if state == "running" else 1}}}, {}
+
+
+def test_the_redis_service_is_a_view_of_its_own():
+    items = engine("a")[0] + engine("b", port=18501)[0] + redis_engine("r")[0]
+    assert [t["id"] for t in lh.task_view(items, "d")] == ["a", "b"]
+    assert [t["id"] for t in lh.task_view(items, "d", service="redis")] == ["r"]
+
+
+@pytest.mark.parametrize("redis_state, redis_tasks, heal", [
+    ("running", 1, False),
+    ("exited", 1, True),
+    ("running", 0, True),
+])
+def test_a_stopped_or_missing_redis_task_is_healed(redis_state, redis_tasks, heal):
+    web = view(engine("a"), engine("b", port=18501))
+    items, inspections, checks = redis_engine("r", redis_state)
+    redis = lh.task_view(items, "d", inspections, checks, service="redis") if redis_tasks else []
+    d = lh.decide(web, 2, ["web", "redis"], lh.new_backoff(), 1000.0, BASE, CAP, STABLE, others=[(redis, 1, ["redis"])])
+    assert d["heal"] is heal
+    assert d["deregister"] == []  # no load balancer fronts Redis; the web tasks stay in it
+    if redis_state == "exited":
+        assert "r" in d["problems"]
