@@ -102,7 +102,7 @@ def short(recap: list[str]) -> str:
 
 
 # Issue 9 point 7's targets, on the work tree (default configuration) after a deployed stack.
-FIRST, NOOP, ALB, TEARDOWN = (label for label, _ in STEPS)
+FIRST, NOOP, ALB, TEARDOWN = (step[0] for step in STEPS)
 
 
 def ratio(value: float, reference: float) -> float:
@@ -183,16 +183,16 @@ def main() -> None:
         head = f"\n{'run':<18} {'wall s ' + reference:>16}" + "".join(f" {n:>8} {'ratio':>6}" for n in others)
         head += f"   {'requests ' + reference:>18}" + "".join(f" {n:>8} {'ratio':>6}" for n in others)
         print(head)
-        for i, (label, _) in enumerate(STEPS):
+        for i, label in enumerate(step[0] for step in STEPS):
             ref = rows[reference][i]
             line = f"{label:<18} {ref['wall']:>16.1f}"
             line += "".join(f" {rows[n][i]['wall']:>8.1f} {ratio(rows[n][i]['wall'], ref['wall']):>6.2f}" for n in others)
             line += f"   {ref['requests']:>18}"
             line += "".join(f" {rows[n][i]['requests']:>8} {ratio(rows[n][i]['requests'], ref['requests']):>6.2f}" for n in others)
             print(line)
-        recaps = [f"{label}: " + " | ".join(short(rows[n][i]["recap"]) for n in names) for i, (label, _) in enumerate(STEPS)]
+        recaps = [f"{label}: " + " | ".join(short(rows[n][i]["recap"]) for n in names) for i, label in enumerate(step[0] for step in STEPS)]
         print(f"\nrecaps ({' | '.join(names)}): " + "; ".join(recaps))
-    noop = STEPS.index(next(s for s in STEPS if s[0] == NOOP))
+    noop = [step[0] for step in STEPS].index(NOOP)
     print(f"\nno-op rerun, seconds per role ({' | '.join(names)}):")
     role_names = sorted({k for n in names for k in rows[n][noop]["roles"]},
                         key=lambda k: -rows["work"][noop]["roles"].get(k, 0.0))

@@ -15,7 +15,7 @@ author:
   - fargate.microservice contributors (@fargate-microservice)
 description:
   - Prints one line per role as it starts (C([3/14] image_build)) instead of a header per task; a role every task of which
-    is skipped (its O(when) is false) prints nothing and leaves the count.
+    is skipped (its C(when) is false) prints nothing and leaves the count.
   - Prints in full what a user needs to see, just as the default callback does, every changed task (with its items and,
     under C(--diff), its diff), every failed or unreachable task (with C(...ignoring) when the failure is ignored), every
     retry, every warning and deprecation, and what C(ansible.builtin.debug) tasks say.
@@ -68,6 +68,14 @@ def role_label(role):
         return role.get_name(include_role_fqcn=False)
     except TypeError:  # pragma: no cover - older signatures
         return role.get_name()
+
+
+def task_label(task):
+    """C(role : task name), the role without its collection (the role that holds the task, as the default callback says)."""
+    try:
+        return task.get_name(include_role_fqcn=False).strip()
+    except TypeError:  # pragma: no cover - older signatures
+        return task.get_name().strip()
 
 
 def top_role(task):
@@ -243,12 +251,7 @@ class CallbackModule(DefaultCallbackModule):
 
     # -- results ------------------------------------------------------------------------------------------------------
     def _task_line(self, result: CallbackTaskResult, status, item=None):
-        task = result.task
-        role = getattr(task, "_role", None)
-        name = task.get_name().strip()
-        if role is not None and not name.startswith(role_label(role) + " : "):
-            name = f"{role_label(role)} : {name}"
-        text = f"  {status}: {name}"
+        text = f"  {status}: {task_label(result.task)}"
         if item is not None:
             text += f" (item={item})"
         return text
@@ -305,7 +308,7 @@ class CallbackModule(DefaultCallbackModule):
                 self._display.display("\n".join("  " + line for line in str(text).splitlines()))
             return None
         if result.result.get("changed", False):
-            self._changed.append(result.task.get_name().strip())
+            self._changed.append(task_label(result.task))
             if result.task.loop and "results" in result.result:
                 self._display.display(self._task_line(result, "changed") + ":", color=C.COLOR_CHANGED)
                 for item in result.result["results"]:
