@@ -150,7 +150,7 @@ def main() -> None:
     options = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} cpus, load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}, python {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", flush=True)
     ports = [int(p) for p in options.emulator_ports.split(",") if p.strip()]
     with contextlib.ExitStack() as stack:
         variants = []
@@ -171,7 +171,9 @@ def main() -> None:
         for label, args in STEPS:
             for v in variants:
                 # A deployment name per variant: each builds its own local images (none reuses another's build).
-                rows[v["name"]].append(run(v, emulators[v["name"]], label, args, f"{options.deployment}-{v['name'][:4]}"))
+                row = run(v, emulators[v["name"]], label, args, f"{options.deployment}-{v['name'][:4]}")
+                rows[v["name"]].append(row)
+                print(f"  {label} ({v['name']}): {row['wall']:.1f} s, {row['requests']} requests", flush=True)
     names = [v["name"] for v in variants]
     reference = names[0]
     if len(names) == 1:
