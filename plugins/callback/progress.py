@@ -132,6 +132,8 @@ def summary_lines(doc, vpc):
     lines = []
     if doc:
         lines.append(f"Deployment {doc.get('deployment')} ({doc.get('target')} target)")
+    elif vpc:
+        lines.append("Seen during this run")
     if vpc:
         lines.append(f"  VPC            {vpc.get('name') or ''} {vpc.get('id')} {vpc.get('cidr') or ''}".rstrip())
     if not doc:

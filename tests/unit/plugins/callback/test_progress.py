@@ -79,7 +79,9 @@ DOC = {
           service={"name": "web", "cluster": "d1", "exists": False}),
      None, ["  load balancer  missing", "  service        web: missing", "  missing        1 resource(s) (make status shows which)",
             "  URL            (none yet: no load balancer)"]),
-    (None, {"name": "d1-vpc", "id": "vpc-1", "cidr": "10.1.0.0/16"}, ["  VPC            d1-vpc vpc-1 10.1.0.0/16"]),
+    (None, {"name": "d1-vpc", "id": "vpc-1", "cidr": "10.1.0.0/16"},
+     ["Seen during this run", "  VPC            d1-vpc vpc-1 10.1.0.0/16"]),
+    (None, None, []),
 ])
 def test_summary_lines(doc, vpc, expected):
     lines = progress.summary_lines(doc, vpc)
