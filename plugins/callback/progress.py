@@ -150,7 +150,11 @@ def summary_lines(doc, vpc):
     service = doc.get("service") or {}
     lines.append(f"  cluster        {service.get('cluster')}")
     if service.get("exists"):
-        lines.append(f"  service        {service.get('name')}: running {service.get('running')} / desired {service.get('desired')},"
+        # As the status role's short form counts: on the local target the tasks whose containers run (the engine).
+        running = service.get("running")
+        if doc.get("target") == "local":
+            running = sum(1 for task in doc.get("tasks") or [] if task.get("status") == "RUNNING")
+        lines.append(f"  service        {service.get('name')}: running {running} / desired {service.get('desired')},"
                      f" rollout {service.get('rollout_state')}")
         lines.append(f"  task def.      {service.get('task_definition')} (revision {service.get('revision')})")
         tags = service.get("image_tags") or {}

@@ -82,6 +82,9 @@ DOC = {
     (None, {"name": "d1-vpc", "id": "vpc-1", "cidr": "10.1.0.0/16"},
      ["Seen during this run", "  VPC            d1-vpc vpc-1 10.1.0.0/16"]),
     (None, None, []),
+    (dict(DOC, target="local", tasks=[{"status": "RUNNING"}, {"status": "STOPPED"}]), None,
+     ["  service        web: running 1 / desired 2, rollout COMPLETED"]),
+    (DOC, None, ["  service        web: running 2 / desired 2, rollout COMPLETED"]),
 ])
 def test_summary_lines(doc, vpc, expected):
     lines = progress.summary_lines(doc, vpc)
