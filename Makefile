@@ -11,6 +11,14 @@ INVENTORY   ?= inventory/local
 ANSIBLE_ARGS ?=
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
+# MITOGEN=1 (make deploy MITOGEN=1, ...): run the playbooks under Mitogen's strategy plugin (the pinned `mitogen`
+# package, mitogen_linear). A switch, not the default: not every test has passed under it yet (docs/benchmarks.md has
+# its figures). `make bench MITOGEN=1` measures the work tree with and without it, alternating.
+MITOGEN ?= 0
+ifeq ($(MITOGEN),1)
+export ANSIBLE_STRATEGY_PLUGINS := $(shell $(PY) -c 'import ansible_mitogen, os; print(os.path.join(os.path.dirname(ansible_mitogen.__file__), "plugins", "strategy"))')
+export ANSIBLE_STRATEGY := mitogen_linear
+endif
 # Podman settings for the local target (system files stay untouched).
 export CONTAINERS_CONF := $(CURDIR)/files/podman/containers.conf
 export CONTAINERS_STORAGE_CONF := $(CURDIR)/files/podman/storage.conf

@@ -3,11 +3,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # BASELINE=REF (make bench BASELINE=REF): the deploy benchmark also measures a clone of REF,
-# alternating with the work tree, and prints both with their ratios.
+# alternating with the work tree, and prints both with their ratios. Issue 9's baseline is 026aa55
+# (the commit before its work began): make bench BASELINE=026aa55.
+# MITOGEN=1 (make bench MITOGEN=1): it also measures the work tree under Mitogen's strategy plugin.
+# DEPLOY_BENCH_ARGS: more options of deploy_bench.py (e.g. --deployment hio --emulator-ports 5680,5681,5682).
 for b in benchmarks/*_bench.py; do
   echo "=== $b"
-  if [[ $b == */deploy_bench.py && -n ${BASELINE:-} ]]; then
-    .venv/bin/python "$b" --baseline "$BASELINE"
+  if [[ $b == */deploy_bench.py ]]; then
+    args=()
+    [[ -n ${BASELINE:-} ]] && args+=(--baseline "$BASELINE")
+    [[ ${MITOGEN:-0} == 1 ]] && args+=(--mitogen)
+    # shellcheck disable=SC2206 # DEPLOY_BENCH_ARGS is a list of options, split on purpose
+    args+=(${DEPLOY_BENCH_ARGS:-})
+    .venv/bin/python "$b" "${args[@]}"
   else
     .venv/bin/python "$b"
   fi

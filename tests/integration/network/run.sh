@@ -5,6 +5,8 @@
 # start (tests/integration/emulator.sh) is stopped at the end. Logs go to a temporary directory
 # printed at the start.
 set -uo pipefail
+# The default callback's output: the checks below read task headers (plugins/callback/progress.py hides them).
+export FARGATE_MICROSERVICE_FULL_OUTPUT=true
 cd "$(dirname "$0")/../../.." || exit 2
 PORT="${NETWORK_TEST_PORT:-5101}"
 HERE=tests/integration/network
