@@ -91,6 +91,10 @@ changelog: venv
 # targets share a port, a socket or a deployment name, so any two may overlap.
 # Each lane goes on past a failure (-k) so that one run shows every failure; the lanes' output is
 # also kept in tests/output/test-lanes.log, and on failure what failed is printed once more, last.
+# The tests read the default callback's output (task headers, msg: lines); the progress callback that
+# ansible.cfg selects is for people. Exported to every test target and the commands they start.
+test test-lane-aws test-lane-containers integration integration-% molecule unit: export FARGATE_MICROSERVICE_FULL_OUTPUT = true
+
 test: setup lint unit gotest
 	@mkdir -p tests/output
 	@set -o pipefail; $(MAKE) --no-print-directory -j2 --output-sync=target test-lane-aws test-lane-containers 2>&1 \
