@@ -102,7 +102,7 @@ integration-modules: venv
 
 # registry, ecs_cluster and alb against the emulator (their own port)
 integration-aws: venv
-	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb tests/integration/engines tests/integration/verify tests/integration/preflight
+	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb tests/integration/engines tests/integration/verify tests/integration/preflight tests/integration/service_draining
 
 # logs.yml on the aws target: CloudWatch Logs streams of two tasks on an emulator of its own (free port)
 integration-logs: venv
