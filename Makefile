@@ -112,9 +112,10 @@ integration: integration-modules integration-aws integration-aws-target integrat
 integration-modules: venv
 	bash tests/integration/run.sh
 
-# registry, ecs_cluster and alb against the emulator (their own port)
+# registry, ecs_cluster and alb against the emulator (their own port); the engines' search order and waits (Podman), the
+# verify counts, preflight, a DRAINING service waited for through the service role (a proxy of its own, free ports)
 integration-aws: venv
-	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb tests/integration/engines tests/integration/verify tests/integration/preflight
+	IT_EMULATOR_PORT=$${IT_EMULATOR_PORT:-5199} $(BIN)/python -m pytest -q tests/integration/registry tests/integration/ecs_cluster tests/integration/alb tests/integration/engines tests/integration/verify tests/integration/preflight tests/integration/service_draining
 
 # logs.yml on the aws target: CloudWatch Logs streams of two tasks on an emulator of its own (free port)
 integration-logs: venv

@@ -14,7 +14,9 @@ A request that no model explains fails the test.
 Runs, three scenarios side by side, each on an emulator of its own:
 - NAT mode single, HTTPS and autoscaling on (deployment hpiam), site.yml as an AWX job runs it
   (images given, no container engine): the deployment, a no-op rerun, a `--tags` rerun of each
-  AWS role (side by side: they change nothing), teardown and a second teardown;
+  AWS role (side by side: they change nothing), a redeploy with another web image, the switch to
+  microservice_topology=service_discovery and back (only the roles that read it: cloud_map, task, service, with a
+  left-over Cloud Map instance to deregister), teardown and a second teardown;
 - network_nat_mode per_az (hpiaz) and none (hpinone): only the network role (and aws_account,
   which carries every AWS role's tag) and its teardown: the other roles make the same calls
   whatever the NAT mode.
@@ -22,6 +24,7 @@ Runs, three scenarios side by side, each on an emulator of its own:
 Actions no request shows, each added from AWS's documentation (cited where it is added):
 - tag-on-create: a create request that carries tags also needs the service's tagging action;
 - iam:PassRole for the execution role that RegisterTaskDefinition names, route53 for private DNS;
+- what Cloud Map does with the caller's permissions: Route 53's hosted zone of the namespace, health checks;
 - ecs:DescribeTasks, which follows ListTasks on AWS (the emulator runs no tasks);
 - the image push, which goes through the registry API (Podman/Docker to ECR), which the emulator
   does not host.
@@ -56,9 +59,18 @@ from moto_emulator import MotoEmulator, free_port  # noqa: E402  (tests/, on the
 
 ROOT = itlib.ROOT
 POLICY = ROOT / "docs/iam/deployer-policy.json"
+# What microservice_topology=service_discovery needs beyond POLICY (attached beside it): both in one document would
+# exceed a managed policy's 6,144 characters.
+SD_POLICY = ROOT / "docs/iam/deployer-policy-service-discovery.json"
+POLICIES = (POLICY, SD_POLICY)
 
 # The AWS roles, each rerun alone under its tag.
 AWS_ROLES = ["network", "registry", "image_build", "ecs_cluster", "task", "alb", "service"]
+# The roles that read microservice_topology (site.yml's order).
+TOPOLOGY_ROLES = "cloud_map,task,service"
+# The runs only a service_discovery deployment makes (the switch to it and back); the actions that only they use are
+# docs/iam/deployer-policy-service-discovery.json's, every other one is docs/iam/deployer-policy.json's.
+SD_RUNS = {"service_discovery", "back to sidecar"}
 # site.yml as an AWX job runs it: images given, so no container engine (DOCKER_HOST names none);
 # the emulator hosts no registry to push to (the push's actions: PUSH_ACTIONS below).
 IMAGES = {"task_web_image": "public.ecr.aws/docker/library/busybox:1.36",
@@ -84,7 +96,10 @@ NO_PERMISSION = {"sts:GetCallerIdentity"}
 # the services' guides: ECS's CreateCluster/CreateService/RegisterTaskDefinition -> ecs:TagResource
 # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/supported-iam-actions-tagging.html),
 # IAM's CreateRole -> iam:TagRole (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_roles.html).
-# CloudWatch Logs' CreateLogGroup lists no dependent action, so its tags need no logs:TagResource.
+# CloudWatch Logs' CreateLogGroup with tags needs logs:TagResource (or the deprecated logs:TagLogGroup): "To assign
+# tags when you create a log group, you must have either the logs:TagResource or logs:TagLogGroup permission"
+# (CreateLogGroup's `tags` parameter, https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html,
+# the same text in botocore's model: logs/2014-03-28/service-2.json, CreateLogGroupRequest.tags).
 TAG_ON_CREATE = {
     "ec2": ("TagSpecification", "ec2:CreateTags"),
     "elasticloadbalancing": ("Tags", "elasticloadbalancing:AddTags"),
@@ -92,6 +107,7 @@ TAG_ON_CREATE = {
     "ecr": ("tags", "ecr:TagResource"),
     "iam": ("Tags", "iam:TagRole"),
     "application-autoscaling": ("Tags", "application-autoscaling:TagResource"),
+    "logs": ("tags", "logs:TagResource"),
 }
 # Other actions a request implies, by (action, request parameter set to a true value):
 # - RegisterTaskDefinition with an execution (or task) role passes that role to ECS: iam:PassRole
@@ -105,6 +121,17 @@ IMPLIED = {("ecs:RegisterTaskDefinition", "executionRoleArn"): "iam:PassRole",
 # stopped tasks that ListTasks lists are described (ecs_service_status_info, status and the
 # rollout's failure message; plugins/module_utils/_service_status.py).
 FOLLOWS = {"ecs:ListTasks": "ecs:DescribeTasks"}
+# Actions that Cloud Map makes with the caller's permissions (the Route 53 hosted zone of a private DNS
+# namespace, the health checks of an instance), per the "Required permissions" of each operation in the AWS Cloud
+# Map API permissions reference (https://docs.aws.amazon.com/cloud-map/latest/dg/cloud-map-api-permissions-ref.html).
+# The emulator records only the servicediscovery request itself.
+REQUIRES = {
+    "servicediscovery:CreatePrivateDnsNamespace": {"route53:CreateHostedZone", "route53:GetHostedZone",
+                                                   "route53:ListHostedZonesByName", "ec2:DescribeVpcs",
+                                                   "ec2:DescribeRegions"},
+    "servicediscovery:DeregisterInstance": {"route53:GetHealthCheck", "route53:DeleteHealthCheck",
+                                            "route53:UpdateHealthCheck"},
+}
 
 
 # ---- botocore's models -----------------------------------------------------------------------
@@ -223,6 +250,7 @@ def actions_of(models, recorded):
                 needed.add(implied)
         if action in FOLLOWS:
             needed.add(FOLLOWS[action])
+        needed |= REQUIRES.get(action, set())
     return needed - NO_PERMISSION
 
 
@@ -262,8 +290,12 @@ class Recorder:
         for proc in procs:
             out, _err = proc.communicate(timeout=1200)
             results.append(itlib.Run(subprocess.CompletedProcess(proc.args, proc.returncode, out)))
-        for action in actions_of(self.models, self.emulator.requests()):
+        needed = actions_of(self.models, self.emulator.requests())
+        for action in needed:
             self.used[action].add(label)
+        if os.environ.get("IT_IAM_ACTIONS_FILE"):  # each run's actions as it ends (one JSON line per run)
+            with open(os.environ["IT_IAM_ACTIONS_FILE"] + ".runs", "a", encoding="utf-8") as runs:
+                runs.write(json.dumps({"run": label, "actions": sorted(needed)}) + "\n")
         for result in results:
             assert result.rc == 0, (label, result)
         self.runs.append(label)
@@ -293,6 +325,24 @@ def single_nat_https_autoscaling(rec):
     for role, tagged in zip(AWS_ROLES, rec.together("--tags reruns", [("site.yml", ("--tags", r)) for r in AWS_ROLES],
                                                     **given)):
         assert tagged.changed == 0, (role, tagged)
+    # A redeploy with new sources (here: another web image): a new revision and the service's rollout onto it.
+    given["task_web_image"] = "public.ecr.aws/docker/library/busybox:1.37"
+    redeploy = rec.run("redeploy", "site.yml", "--tags", "task,service", **given)
+    assert redeploy.changed > 0, redeploy
+    # microservice_topology=service_discovery, its delta only: the roles that read the topology (as
+    # tests/integration/topology switches) add the D-redis group, the Cloud Map namespace and service, the Redis
+    # task family and ECS service, and roll web onto its own family; the switch back removes them again.
+    switch = rec.run("service_discovery", "site.yml", "--tags", TOPOLOGY_ROLES,
+                     **dict(given, microservice_topology="service_discovery"))
+    assert switch.changed > 0, switch
+    # What an interrupted run or a task stopped by hand leaves registered (ECS deregisters its own tasks; the
+    # emulator runs none): the switch back deregisters it before it deletes the Cloud Map service (unrecorded setup).
+    cloud_map = rec.emulator.client("servicediscovery")
+    [redis] = [s for s in cloud_map.list_services()["Services"] if s["Name"] == "redis"]
+    cloud_map.register_instance(ServiceId=redis["Id"], InstanceId="left-over-task", Attributes={"AWS_INSTANCE_IPV4": "10.1.1.9"})
+    back = rec.run("back to sidecar", "site.yml", "--tags", TOPOLOGY_ROLES, **given)
+    assert back.changed > 0, back
+    assert cloud_map.list_namespaces()["Namespaces"] == [], "the switch back left the namespace"
     down = rec.run("teardown", "playbooks/teardown.yml", **given)
     assert down.changed > 0, down
     again = rec.run("second teardown", "playbooks/teardown.yml", **given)
@@ -312,7 +362,7 @@ def network_only(mode, deployment):
 
 SCENARIOS = {"single": single_nat_https_autoscaling, "per_az": network_only("per_az", "hpiaz"),
              "none": network_only("none", "hpinone")}
-EXPECTED_RUNS = {"deploy", "rerun", "--tags reruns", "teardown", "second teardown", "network per_az",
+EXPECTED_RUNS = {"deploy", "rerun", "--tags reruns", "redeploy", "service_discovery", "back to sidecar", "teardown", "second teardown", "network per_az",
                  "teardown per_az", "network none", "teardown none"}
 
 
@@ -353,14 +403,21 @@ def test_every_run_goes_through(recorded):
 
 # ---- the policy ------------------------------------------------------------------------------
 
-def _statements():
-    document = json.loads(POLICY.read_text())
+def _statements(path=POLICY):
+    document = json.loads(path.read_text())
     assert document["Version"] == "2012-10-17"
     for statement in document["Statement"]:
         assert statement["Effect"] == "Allow" and statement.get("Sid"), statement
         assert "NotAction" not in statement and "NotResource" not in statement, statement
         assert all("*" not in a for a in statement["Action"]), f"{statement['Sid']}: the policy names each action"
     return document["Statement"]
+
+
+def _lacking_and_unused(held, used):
+    lacking = sorted(set(used) - held)
+    assert not lacking, "the policy lacks: " + ", ".join(f"{a} (used by {sorted(used[a])})" for a in lacking)
+    unused = sorted(held - set(used))
+    assert not unused, f"the policy holds actions no run uses: {unused}"
 
 
 def test_the_policy_holds_exactly_the_actions_the_runs_use(recorded):
@@ -370,11 +427,14 @@ def test_the_policy_holds_exactly_the_actions_the_runs_use(recorded):
     if os.environ.get("IT_IAM_ACTIONS_FILE"):  # the actions used and by which runs, to write or review the policy
         Path(os.environ["IT_IAM_ACTIONS_FILE"]).write_text(json.dumps({a: sorted(r) for a, r in sorted(used.items())}, indent=1))
     assert not recorded["failures"] and recorded["runs"] == EXPECTED_RUNS, "not every run went through (see above)"
-    held = {a for s in _statements() for a in s["Action"]}
-    lacking = sorted(set(used) - held)
-    unused = sorted(held - set(used))
-    assert not lacking, "the policy lacks: " + ", ".join(f"{a} (used by {sorted(used[a])})" for a in lacking)
-    assert not unused, f"the policy holds actions no run uses: {unused}"
+    # The default topology's runs need deployer-policy.json alone, and every action in it.
+    _lacking_and_unused({a for s in _statements() for a in s["Action"]},
+                        {a: runs for a, runs in used.items() if runs - SD_RUNS})
+    # With deployer-policy-service-discovery.json beside it, every run; it holds the actions only service_discovery
+    # uses, and those of the default topology that it grants on its own resources (the Redis and web-only families).
+    sd_held = {a for s in _statements(SD_POLICY) for a in s["Action"]}
+    _lacking_and_unused({a for s in _statements() for a in s["Action"]} | sd_held, used)
+    assert {a for a, runs in used.items() if not runs - SD_RUNS} <= sd_held
 
 
 def test_service_linked_roles_are_scoped_by_service_name():
@@ -384,10 +444,12 @@ def test_service_linked_roles_are_scoped_by_service_name():
         "ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com", "ecs.application-autoscaling.amazonaws.com"]}}
 
 
-def test_the_policy_fits_a_managed_policy():
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_the_policy_fits_a_managed_policy(path):
     # "Managed policy size: 6,144 characters", whitespace not counted:
     # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
-    assert len(re.sub(r"\s", "", POLICY.read_text())) <= 6144
+    _statements(path)
+    assert len(re.sub(r"\s", "", path.read_text())) <= 6144
 
 
 # The deployment's ARNs, in the formats of AWS's documented examples, with names from the naming
@@ -396,12 +458,16 @@ def _arns(deployment, partition="aws"):
     sys.path.insert(0, str(ROOT))
     from plugins.module_utils._naming import deployment_names
     n = deployment_names(deployment)
+    sd = deployment_names(deployment, topology="service_discovery")
     region, account = "us-east-1" if partition == "aws" else "cn-north-1", "123456789012"
     lb = f"app/{n['load_balancer']}/50dc6c495c0c9188"
     return {
         "ecs:CreateCluster": f"arn:{partition}:ecs:{region}:{account}:cluster/{n['cluster']}",
         "ecs:DescribeServices": f"arn:{partition}:ecs:{region}:{account}:service/{n['cluster']}/{n['service']}",
         "ecs:RegisterTaskDefinition": f"arn:{partition}:ecs:{region}:{account}:task-definition/{n['task_family']}:3",
+        "ecs:RegisterTaskDefinition web": f"arn:{partition}:ecs:{region}:{account}:task-definition/{sd['task_family']}:2",
+        "ecs:RegisterTaskDefinition redis": f"arn:{partition}:ecs:{region}:{account}:task-definition/{sd['redis_task_family']}:1",
+        "ecs:CreateService": f"arn:{partition}:ecs:{region}:{account}:service/{sd['cluster']}/{sd['redis_service']}",
         "ecr:PutImage": f"arn:{partition}:ecr:{region}:{account}:repository/{n['repositories']['web']}",
         "ecr:DeleteRepository": f"arn:{partition}:ecr:{region}:{account}:repository/{n['repositories']['redis']}",
         "logs:CreateLogGroup": f"arn:{partition}:logs:{region}:{account}:log-group:{n['log_group']}",
@@ -416,8 +482,10 @@ def _arns(deployment, partition="aws"):
 
 
 def _allowed(action, arn):
+    """Whether one of the two policies allows ``action`` (its first word) on ``arn``."""
     import fnmatch
-    for statement in json.loads(POLICY.read_text())["Statement"]:
+    action = action.split()[0]
+    for statement in [s for path in POLICIES for s in json.loads(path.read_text())["Statement"]]:
         resources = [statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"]
         if action in statement["Action"] and any(fnmatch.fnmatchcase(arn, r) for r in resources):
             return True
@@ -436,7 +504,7 @@ def test_named_resources_are_the_deployments_only(partition):
 def test_tag_conditions_name_the_ownership_tag():
     sys.path.insert(0, str(ROOT))
     from plugins.module_utils._naming import OWNER_TAG_KEY
-    keys = [(key, value) for s in json.loads(POLICY.read_text())["Statement"]
+    keys = [(key, value) for path in POLICIES for s in json.loads(path.read_text())["Statement"]
             for test in s.get("Condition", {}).values() for key, value in test.items() if "Tag/" in key]
     assert keys, "the policy scopes EC2 by the ownership tag"
     assert {k.split("/", 1)[1] for k, _value in keys} == {OWNER_TAG_KEY} and {v for _key, v in keys} == {"countweb"}, keys
