@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Integration test of roles/network against the AWS emulator (moto server).
-#   tests/integration/network/run.sh            (port 5101, or NETWORK_TEST_PORT)
+#   tests/integration/network/run.sh            (port 5101, or NETWORK_TEST_PORT;
+#                                                deployment of the inventory, or NETWORK_TEST_DEPLOYMENT)
 # It resets the emulator on that port: use a port nothing else needs. An emulator this script
 # had to start is stopped at the end. Logs go to a temporary directory printed at the start.
 set -uo pipefail
@@ -10,6 +11,7 @@ HERE=tests/integration/network
 WORK="$(mktemp -d /tmp/network-test.XXXXXX)"
 TAGS='{"microservice_tags": {"env": "network-test"}}'
 AP=(.venv/bin/ansible-playbook -e "emulator_port=$PORT")
+if [[ -n "${NETWORK_TEST_DEPLOYMENT:-}" ]]; then AP+=(-e "microservice_deployment=$NETWORK_TEST_DEPLOYMENT"); fi
 FAILED=0
 echo "logs: $WORK"
 
