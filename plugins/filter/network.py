@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.fargate.microservice.plugins.module_utils._naming import ZONE_LETTERS as _LETTERS
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
+
 
 def _parse(value, label, errors):
     """Return an IPv4Network for a strict CIDR, or None after recording a one-sentence error."""
@@ -185,6 +188,309 @@ def vpc_endpoints_settled(endpoints):
     return all(str(e.get("state", "")).lower() not in _ENDPOINT_WAIT_STATES for e in endpoints or [])
 
 
+# ---- discovery and plans (deployment_info's network sections -> what the role creates, keeps or deletes) ----
+#
+# Items are deployment_info's (plugins/module_utils/_deployment_info.py): kind, name, id, state, tags and the kind's
+# own fields. "current" means the resource exists exactly as the role's module call would leave it, so the role
+# skips that call: every attribute the module converges with the role's parameters is compared here.
+
+_NAT_LIVE = ("pending", "available")
+_NAT_KEPT = _NAT_LIVE + ("deleting",)
+
+
+def _tags_current(current, desired):
+    """Whether purge_tags: true would change nothing (keys starting with aws: are AWS's and never purged)."""
+    return tag_changes(current, desired or {}) == ({}, [])
+
+
+def _with(base_tags, **extra):
+    tags = dict(base_tags or {})
+    tags.update(extra)
+    return tags
+
+
+def network_owned(info, vpc_name):
+    """What the network role acts on, from a deployment_info result: the owned VPC(s) named ``vpc_name`` and, inside
+    them, subnets, route tables, security groups, NAT gateways (pending, available or deleting) and VPC endpoints;
+    internet gateways and Elastic IPs wherever they are (an interrupted run leaves them outside the VPC). Also
+    ``vpc_ids`` and ``deleted_endpoint_services`` (service names of owned endpoints AWS still lists as deleted)."""
+    res = (info or {}).get("resources") or {}
+    vpcs = [v for v in res.get("vpc") or [] if v.get("name") == vpc_name]
+    vpc_ids = [v["id"] for v in vpcs]
+
+    def inside(items):
+        return [i for i in items or [] if i.get("vpc_id") in vpc_ids]
+    subnets = res.get("subnets") or {}
+    return {
+        "vpcs": vpcs,
+        "vpc_ids": vpc_ids,
+        "subnets": inside(sum((subnets[tier] for tier in sorted(subnets)), [])) if isinstance(subnets, dict) else inside(subnets),
+        "route_tables": inside(res.get("route_tables")),
+        "security_groups": inside(res.get("security_groups")),
+        "nat_gateways": [n for n in inside(res.get("nat_gateways")) if str(n.get("state", "")).lower() in _NAT_KEPT],
+        "endpoints": inside(res.get("vpc_endpoints")),
+        "deleted_endpoint_services": sorted(set(e.get("service") for e in inside((info or {}).get("deleted"))
+                                                if e.get("kind") == "vpc_endpoints")),
+        "internet_gateways": list(res.get("internet_gateways") or []),
+        "eips": list(res.get("eips") or []),
+    }
+
+
+def network_vpc_current(vpc, cidr, name, base_tags):
+    """Whether amazon.aws.ec2_vpc_net (cidr_block [cidr], DNS support and hostnames on, Name + base_tags, purge_tags)
+    would change nothing on ``vpc`` (a deployment_info vpc item read with vpc_attributes)."""
+    if not vpc:
+        return False
+    return (vpc.get("cidr") == cidr and cidr in (vpc.get("cidrs") or [cidr]) and vpc.get("dns_support") is True
+            and vpc.get("dns_hostnames") is True and _tags_current(vpc.get("tags"), _with(base_tags, Name=name)))
+
+
+def network_subnet_plan(owned_subnets, prefix, public_cidrs, private_cidrs, zones, vpc_id, base_tags, tier_key):
+    """One entry per subnet, public then private, in zone order: name, letter, cidr, tier, az, tags, ``id`` (of the
+    owned subnet with that CIDR in the VPC, '' when none) and ``current`` (ec2_vpc_subnet with map_public false and
+    these tags would change nothing: same zone, available, no IPv6, tags equal)."""
+    plan = []
+    for tier, cidrs in (("public", public_cidrs), ("private", private_cidrs)):
+        for index, cidr in enumerate(cidrs or []):
+            letter = _LETTERS[index]
+            name = f"{prefix}-{tier}-{letter}"
+            zone = zones[index] if index < len(zones or []) else ""
+            tags = _with(base_tags, Name=name, **{tier_key: tier})
+            found = [s for s in owned_subnets or [] if s.get("cidr") == cidr and s.get("vpc_id") == vpc_id]
+            found = found[0] if found else {}
+            current = bool(found) and (found.get("zone") == zone and found.get("state") == "available"
+                                       and found.get("map_public") is False and found.get("assign_ipv6") is False
+                                       and not found.get("ipv6_cidrs") and _tags_current(found.get("tags"), tags))
+            plan.append({"name": name, "letter": letter, "cidr": cidr, "tier": tier, "az": zone, "tags": tags,
+                         "id": found.get("id", ""), "current": current})
+    return plan
+
+
+def network_subnets_moved(plan, owned_subnets, vpc_id):
+    """Owned subnets of the VPC that have a planned CIDR but sit in another zone than the plan puts it."""
+    return [s for entry in plan or [] for s in owned_subnets or []
+            if s.get("cidr") == entry["cidr"] and s.get("vpc_id") == vpc_id and s.get("zone") != entry["az"]]
+
+
+def network_result_ids(results, key):
+    """name -> id from a loop's registered results over a plan: the module's ``key.id`` where it ran, else the plan
+    entry's own ``id`` (a current resource whose call was skipped), '' when neither (check mode, not created yet)."""
+    ids = {}
+    for result in results or []:
+        item = result.get("item") or {}
+        found = result.get(key) if isinstance(result.get(key), dict) else {}
+        ids[item.get("name", "")] = found.get("id") or (item.get("id", "") if item.get("current") else "")
+    return ids
+
+
+def network_igw_candidates(internet_gateways, vpc_ids):
+    """Owned internet gateways the role may adopt or delete: detached (left by an interrupted run) or attached to one
+    of ``vpc_ids``; never one attached to a VPC we do not own."""
+    if isinstance(vpc_ids, str):
+        vpc_ids = [vpc_ids]
+    detached = [g for g in internet_gateways or [] if g.get("state") == "detached"]
+    return detached + [g for g in internet_gateways or [] if g.get("state") != "detached" and g.get("vpc_id") in (vpc_ids or [])]
+
+
+def network_igw_current(candidates, vpc_id, name, base_tags):
+    """Whether ec2_vpc_igw would change nothing: the first candidate is attached to ``vpc_id`` with exactly these tags."""
+    first = (candidates or [{}])[0]
+    return bool(first) and first.get("vpc_id") == vpc_id and first.get("state") == "attached" and _tags_current(
+        first.get("tags"), _with(base_tags, Name=name))
+
+
+def _want(proto, port, kind, target, description):
+    return {"proto": proto, "from_port": int(port), "to_port": int(port), "type": kind, "target": target,
+            "description": description}
+
+
+def _rules_equal(found, wanted):
+    def key(rule):
+        return (str(rule["proto"]), str(rule["from_port"]), str(rule["to_port"]), rule["type"], rule["target"],
+                rule.get("description") or "")
+    return sorted(map(key, found or [])) == sorted(map(key, wanted))
+
+
+def network_security_groups(owned_groups, prefix, vpc_id, ingress_cidrs, task_port, vpc_cidr, nat_mode, base_tags):
+    """The role's groups in the VPC: for ``alb``, ``tasks`` and ``endpoints`` the owned group's ``id`` ('' when none)
+    and ``current``: it carries exactly the rules and tags the role's ec2_security_group calls set (the load
+    balancer's ingress on 80 and 443 from ``ingress_cidrs`` and egress of the task port to the tasks' group; the
+    tasks' ingress of the task port from the load balancer's group; the endpoints' 443 from the VPC). The
+    descriptions of the rules are part of it (the module updates them). ``endpoints`` is current when nat_mode is
+    not none (the role does not create it then)."""
+    by_name = {g["name"]: g for g in owned_groups or [] if g.get("vpc_id") == vpc_id}
+    alb, tasks, endpoints = (by_name.get(f"{prefix}-{x}", {}) for x in ("alb", "tasks", "endpoints"))
+    port = int(task_port)
+    wanted = {
+        "alb": ([_want("tcp", p, "cidr", c, "HTTP and HTTPS to the load balancer") for p in (80, 443) for c in ingress_cidrs or []],
+                [_want("tcp", port, "group", tasks.get("id", ""), "App port to the tasks only")]),
+        "tasks": ([_want("tcp", port, "group", alb.get("id", ""), "App port from the load balancer")], None),
+        "endpoints": ([_want("tcp", 443, "cidr", vpc_cidr, "HTTPS from the VPC to the interface endpoints")], None),
+    }
+    out = {}
+    for purpose, group in (("alb", alb), ("tasks", tasks), ("endpoints", endpoints)):
+        ingress, egress = wanted[purpose]
+        current = bool(group) and bool(alb) and bool(tasks) and _rules_equal(group.get("ingress"), ingress) and (
+            egress is None or _rules_equal(group.get("egress"), egress)) and _tags_current(
+            group.get("tags"), _with(base_tags, Name=f"{prefix}-{purpose}"))
+        if purpose == "endpoints":
+            current = nat_mode != "none" or (bool(group) and _rules_equal(group.get("ingress"), ingress)
+                                             and _tags_current(group.get("tags"), _with(base_tags, Name=f"{prefix}-endpoints")))
+        out[purpose] = {"id": group.get("id", ""), "current": current}
+    return out
+
+
+def network_nat_choice(owned, subnet_id, name, base_tags):
+    """NAT gateway ``name`` in public subnet ``subnet_id``: the owned one there (pending or available) and its Elastic
+    IP, or else an owned Elastic IP named ``name`` (an unassociated one first) left by an interrupted run. Returns
+    ``nat`` and ``eip`` (each {} when none; ``eip`` has allocation_id and public_ip) and whether their tags are
+    already ``base_tags`` + Name (``nat_tags_current``, ``eip_tags_current``: ec2_tag would change nothing)."""
+    owned = owned or {}
+    tags = _with(base_tags, Name=name)
+    eips = owned.get("eips") or []
+    nats = [n for n in owned.get("nat_gateways") or []
+            if n.get("subnet_id") == subnet_id and str(n.get("state", "")).lower() in _NAT_LIVE]
+    nat = nats[0] if nats else {}
+    if nat:
+        by_allocation = [e for e in eips if e.get("id") == nat.get("allocation_id")]
+        eip = {"allocation_id": nat.get("allocation_id", ""), "public_ip": nat.get("public_ip", ""),
+               "tags": by_allocation[0].get("tags") if by_allocation else None}
+    else:
+        named = [e for e in eips if e.get("name") == name]
+        named = [e for e in named if not e.get("association_id")] + [e for e in named if e.get("association_id")]
+        eip = {"allocation_id": named[0]["id"], "public_ip": named[0].get("public_ip", ""), "tags": named[0].get("tags")} if named else {}
+    if not eip.get("allocation_id"):
+        eip = {}
+    return {"nat": nat, "eip": {k: v for k, v in eip.items() if k != "tags"},
+            "nat_tags_current": bool(nat) and _tags_current(nat.get("tags"), tags),
+            "eip_tags_current": bool(eip) and eip.get("tags") is not None and _tags_current(eip.get("tags"), tags)}
+
+
+def network_route_table_plan(owned_tables, prefix, zone_count, nat_mode, igw_id, nat_ids, subnet_ids, base_tags, tier_key):
+    """The route tables: ``D-public`` (0.0.0.0/0 to the internet gateway) and the private one(s) (per_az: one per zone
+    to its NAT gateway; single: one to NAT gateway a; none: one without a default route). Each entry: name, tier,
+    subnets (names), subnet_ids, routes (dest, gateway_id), tags, ``id`` of the owned table of that Name ('' when
+    none), ``purge_routes`` (when new, or when it has a CIDR route the plan does not want), ``ready`` (every subnet
+    and gateway has an id; not in check mode before they exist) and ``current`` (ec2_vpc_route_table would change
+    nothing: same subnets, exactly the planned CIDR routes, active, same tags)."""
+    letters = list(_LETTERS[:int(zone_count)])
+    nat_ids = nat_ids or {}
+    plan = [{"name": f"{prefix}-public", "tier": "public", "subnets": [f"{prefix}-public-{x}" for x in letters],
+             "routes": [{"dest": "0.0.0.0/0", "gateway_id": igw_id or ""}]}]
+    if nat_mode == "per_az":
+        for x in letters:
+            plan.append({"name": f"{prefix}-private-{x}", "tier": "private", "subnets": [f"{prefix}-private-{x}"],
+                         "routes": [{"dest": "0.0.0.0/0", "gateway_id": nat_ids.get(x, "")}]})
+    else:
+        plan.append({"name": f"{prefix}-private", "tier": "private", "subnets": [f"{prefix}-private-{x}" for x in letters],
+                     "routes": [{"dest": "0.0.0.0/0", "gateway_id": nat_ids.get("a", "")}] if nat_mode == "single" else []})
+    for entry in plan:
+        found = [t for t in owned_tables or [] if t.get("name") == entry["name"]]
+        found = found[0] if found else {}
+        entry["subnet_ids"] = [(subnet_ids or {}).get(n, "") for n in entry["subnets"]]
+        entry["tags"] = _with(base_tags, Name=entry["name"], **{tier_key: entry["tier"]})
+        entry["id"] = found.get("id", "")
+        cidr_routes = [r for r in found.get("routes") or [] if r.get("origin") == "CreateRoute" and r.get("cidr")]
+        wanted = set(r["dest"] for r in entry["routes"])
+        entry["purge_routes"] = not found or any(r["destination"] not in wanted for r in cidr_routes)
+        entry["ready"] = "" not in entry["subnet_ids"] and all(r["gateway_id"] for r in entry["routes"])
+        entry["current"] = bool(found) and entry["ready"] and (
+            sorted(found.get("subnet_ids") or []) == sorted(entry["subnet_ids"])
+            and sorted((r["destination"], r["target"]) for r in cidr_routes)
+            == sorted((r["dest"], r["gateway_id"]) for r in entry["routes"])
+            and all(r.get("state") == "active" for r in cidr_routes)
+            and _tags_current(found.get("tags"), entry["tags"]))
+    return plan
+
+
+def network_endpoint_plan(services, owned_endpoints, prefix, base_tags):
+    """One entry per endpoint service of vpc_endpoint_service_plan: short, service, type, name (D-<short>), tags, the
+    owned endpoint of that service (``id``, ``state``, ``private_dns_enabled``; '' when none) and ``current``
+    (ec2_vpc_endpoint, given the id, converges only tags: they are equal already)."""
+    plan = []
+    for entry in services or []:
+        name = f"{prefix}-{entry['short'].replace('.', '-')}"
+        tags = _with(base_tags, Name=name)
+        found = [e for e in owned_endpoints or [] if e.get("service") == entry["service"]]
+        found = found[0] if found else {}
+        plan.append({"short": entry["short"], "service": entry["service"], "type": entry["type"], "name": name,
+                     "tags": tags, "id": found.get("id", ""), "state": found.get("state", ""),
+                     "private_dns_enabled": found.get("private_dns_enabled"),
+                     "current": bool(found) and _tags_current(found.get("tags"), tags)})
+    return plan
+
+
+def network_endpoint_results(results):
+    """The endpoints the role now has, from the loop over network_endpoint_plan: id, service, type, state and
+    private_dns_enabled, from the module's result where it ran, else from the current plan entry."""
+    out = []
+    for result in results or []:
+        item = result.get("item") or {}
+        answer = result.get("result")
+        if isinstance(answer, dict) and answer.get("vpc_endpoint_id"):
+            out.append({"id": answer["vpc_endpoint_id"], "service": item.get("service"), "type": item.get("type"),
+                        "state": answer.get("state", ""), "private_dns_enabled": answer.get("private_dns_enabled")})
+        elif item.get("current") and item.get("id"):
+            out.append({"id": item["id"], "service": item.get("service"), "type": item.get("type"),
+                        "state": item.get("state", ""), "private_dns_enabled": item.get("private_dns_enabled")})
+    return out
+
+
+def network_interface_ids(items):
+    """The network interfaces of NAT gateways and VPC endpoints (deployment_info items), once each."""
+    ids = []
+    for item in items or []:
+        for eni in item.get("network_interface_ids") or []:
+            if eni and eni not in ids:
+                ids.append(eni)
+    return ids
+
+
+def network_removed_interface_ids(results):
+    """The network interfaces of the items a delete loop changed (removed), once each."""
+    return network_interface_ids([r.get("item") or {} for r in results or [] if r.get("changed")])
+
+
+def network_prune_plan(owned, prefix, nat_mode, kept_endpoint_ids, route_table_names, nat_ids, nat_eips):
+    """What the chosen NAT mode no longer uses: owned endpoints not kept, private route tables not planned, NAT
+    gateways (pending or available) not in ``nat_ids`` (letter -> id), Elastic IPs that neither a new nor a kept NAT
+    gateway uses, and the D-endpoints group outside mode none."""
+    owned = owned or {}
+    kept_nats = set((nat_ids or {}).values())
+    live = [n for n in owned.get("nat_gateways") or [] if str(n.get("state", "")).lower() in _NAT_LIVE]
+    in_use = [ip for ip in nat_eips or [] if ip] + [n.get("public_ip") for n in live if n["id"] in kept_nats]
+    return {
+        "endpoints": [e for e in owned.get("endpoints") or [] if e["id"] not in (kept_endpoint_ids or [])],
+        "route_tables": [t for t in owned.get("route_tables") or [] if t.get("name") and t["name"] not in (route_table_names or [])],
+        "nat_gateways": [n for n in live if n["id"] not in kept_nats],
+        "eips": [e for e in owned.get("eips") or [] if e.get("public_ip") not in in_use],
+        "security_groups": [g for g in owned.get("security_groups") or [] if g.get("name") == f"{prefix}-endpoints"]
+        if nat_mode != "none" else [],
+    }
+
+
+def network_teardown_plan(owned):
+    """What the teardown deletes, in its order's groups: endpoints, NAT gateways (pending or available), Elastic IPs,
+    the interfaces of the endpoints and NAT gateways, route tables (never the main one, which goes with the VPC),
+    subnets, security groups (``groups_with_references``: those whose rules refer to another group, revoked first),
+    internet gateways (detached or attached to an owned VPC) and the VPC ids."""
+    owned = owned or {}
+    groups = owned.get("security_groups") or []
+    return {
+        "endpoints": list(owned.get("endpoints") or []),
+        "nat_gateways": [n for n in owned.get("nat_gateways") or [] if str(n.get("state", "")).lower() in _NAT_LIVE],
+        "eips": list(owned.get("eips") or []),
+        "interface_ids": network_interface_ids((owned.get("endpoints") or []) + (owned.get("nat_gateways") or [])),
+        "route_tables": [t for t in owned.get("route_tables") or [] if not t.get("main")],
+        "subnets": list(owned.get("subnets") or []),
+        "groups_with_references": [g for g in groups if any(r.get("type") == "group"
+                                                            for r in (g.get("ingress") or []) + (g.get("egress") or []))],
+        "security_groups": list(groups),
+        "internet_gateways": network_igw_candidates(owned.get("internet_gateways"), owned.get("vpc_ids")),
+        "vpc_ids": list(owned.get("vpc_ids") or []),
+    }
+
+
 class FilterModule:
     """Network address-plan filters."""
 
@@ -194,4 +500,20 @@ class FilterModule:
                 "network_zone_choice": network_zone_choice,
                 "nat_gateway_failure": nat_gateway_failure,
                 "vpc_endpoint_failures": vpc_endpoint_failures,
-                "vpc_endpoints_settled": vpc_endpoints_settled}
+                "vpc_endpoints_settled": vpc_endpoints_settled,
+                "network_owned": network_owned,
+                "network_vpc_current": network_vpc_current,
+                "network_subnet_plan": network_subnet_plan,
+                "network_subnets_moved": network_subnets_moved,
+                "network_result_ids": network_result_ids,
+                "network_igw_candidates": network_igw_candidates,
+                "network_igw_current": network_igw_current,
+                "network_security_groups": network_security_groups,
+                "network_nat_choice": network_nat_choice,
+                "network_route_table_plan": network_route_table_plan,
+                "network_endpoint_plan": network_endpoint_plan,
+                "network_endpoint_results": network_endpoint_results,
+                "network_interface_ids": network_interface_ids,
+                "network_removed_interface_ids": network_removed_interface_ids,
+                "network_prune_plan": network_prune_plan,
+                "network_teardown_plan": network_teardown_plan}

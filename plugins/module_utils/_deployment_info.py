@@ -57,6 +57,28 @@ def _item(kind, name, resource_id, state, **extra):
     return item
 
 
+def _route(route):
+    """A route of DescribeRouteTables as destination, target (gateway, NAT gateway, endpoint...), origin, state."""
+    destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or route.get("DestinationPrefixListId", "")
+    target = next((route[key] for key in ("GatewayId", "NatGatewayId", "TransitGatewayId", "VpcPeeringConnectionId",
+                                          "NetworkInterfaceId", "InstanceId", "EgressOnlyInternetGatewayId") if route.get(key)), "")
+    return {"destination": destination, "cidr": bool(route.get("DestinationCidrBlock")), "target": target,
+            "origin": route.get("Origin", ""), "state": route.get("State", "")}
+
+
+def _rules(permissions):
+    """Security group permissions, one rule per source or destination: proto, from_port, to_port, type (cidr, cidr_ipv6,
+    group, prefix_list), target and description; sorted, so two groups' rules compare as lists."""
+    rules = []
+    for p in permissions or []:
+        base = {"proto": str(p.get("IpProtocol", "")), "from_port": p.get("FromPort"), "to_port": p.get("ToPort")}
+        for key, kind, field in (("IpRanges", "cidr", "CidrIp"), ("Ipv6Ranges", "cidr_ipv6", "CidrIpv6"),
+                                 ("UserIdGroupPairs", "group", "GroupId"), ("PrefixListIds", "prefix_list", "PrefixListId")):
+            for source in p.get(key) or []:
+                rules.append(dict(base, type=kind, target=source.get(field, ""), description=source.get("Description", "")))
+    return sorted(rules, key=lambda r: (r["proto"], str(r["from_port"]), str(r["to_port"]), r["type"], r["target"], r["description"]))
+
+
 class DeploymentInfo:
     """Collects the requested sections of one deployment.
 
@@ -65,7 +87,8 @@ class DeploymentInfo:
 
     def __init__(self, client_factory, deployment, include=None, nat_mode="single", zone_count=2,
                  repositories=_naming.DEFAULT_REPOSITORIES, interface_endpoint_services=_naming.DEFAULT_INTERFACE_ENDPOINTS,
-                 task_family=_naming.DEFAULT_TASK_FAMILY, service_name=_naming.DEFAULT_SERVICE_NAME):
+                 task_family=_naming.DEFAULT_TASK_FAMILY, service_name=_naming.DEFAULT_SERVICE_NAME,
+                 vpc_attributes=False):
         self.names = _naming.deployment_names(deployment, zone_count=zone_count, nat_mode=nat_mode,
                                               repositories=list(repositories),
                                               interface_endpoints=list(interface_endpoint_services),
@@ -78,6 +101,10 @@ class DeploymentInfo:
         self.resources = {}
         self.unowned = []
         self.missing = []
+        # Owned resources the sections leave out because AWS still lists them after deletion (VPC endpoints).
+        self.deleted = []
+        # vpc: also read enableDnsSupport / enableDnsHostnames (two DescribeVpcAttribute calls per VPC).
+        self.vpc_attributes = vpc_attributes
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -119,8 +146,16 @@ class DeploymentInfo:
 
     def vpc(self):
         found = self._ec2_by_name("describe_vpcs", "Vpcs")
-        return self._sort("vpc", found, [self.names["vpc"]], lambda r, t: t.get("Name"), tags_of,
-                          lambda r, t, n: _item("vpc", n, r["VpcId"], r.get("State"), cidr=r.get("CidrBlock")))
+        items = self._sort("vpc", found, [self.names["vpc"]], lambda r, t: t.get("Name"), tags_of,
+                           lambda r, t, n: _item("vpc", n, r["VpcId"], r.get("State"), cidr=r.get("CidrBlock"), tags=t,
+                                                 cidrs=sorted(a["CidrBlock"] for a in r.get("CidrBlockAssociationSet") or []
+                                                              if (a.get("CidrBlockState") or {}).get("State") == "associated")))
+        if self.vpc_attributes:
+            for item in items:
+                for attribute, key in (("enableDnsSupport", "dns_support"), ("enableDnsHostnames", "dns_hostnames")):
+                    answer = _call(self.client("ec2"), "describe_vpc_attribute", VpcId=item["id"], Attribute=attribute)
+                    item[key] = bool((answer.get(attribute[0].upper() + attribute[1:]) or {}).get("Value"))
+        return items
 
     def subnets(self):
         found = self._ec2_by_name("describe_subnets", "Subnets")
@@ -128,7 +163,12 @@ class DeploymentInfo:
         items = self._sort("subnets", found, expected, lambda r, t: t.get("Name"), tags_of,
                            lambda r, t, n: _item("subnets", n, r["SubnetId"], r.get("State"), cidr=r.get("CidrBlock"),
                                                  zone=r.get("AvailabilityZone"), vpc_id=r.get("VpcId"),
-                                                 tier=t.get(_naming.TIER_TAG_KEY, "")))
+                                                 tier=t.get(_naming.TIER_TAG_KEY, ""), tags=t,
+                                                 map_public=bool(r.get("MapPublicIpOnLaunch")),
+                                                 assign_ipv6=bool(r.get("AssignIpv6AddressOnCreation")),
+                                                 ipv6_cidrs=[a["Ipv6CidrBlock"] for a in r.get("Ipv6CidrBlockAssociationSet") or []
+                                                             if (a.get("Ipv6CidrBlockState") or {}).get("State")
+                                                             in ("associating", "associated")]))
         by_tier = {tier: [i for i in items if i["tier"] == tier] for tier in _naming.TIERS}
         other = [i for i in items if i["tier"] not in _naming.TIERS]
         if other:
@@ -146,7 +186,9 @@ class DeploymentInfo:
                 target = default[0].get("GatewayId") or default[0].get("NatGatewayId") or ""
             subnets = sorted(a["SubnetId"] for a in r.get("Associations") or [] if a.get("SubnetId"))
             return _item("route_tables", n, r["RouteTableId"], f"0.0.0.0/0 -> {target}" if target else "no default route",
-                         tier=t.get(_naming.TIER_TAG_KEY, ""), subnet_ids=subnets, vpc_id=r.get("VpcId"))
+                         tier=t.get(_naming.TIER_TAG_KEY, ""), subnet_ids=subnets, vpc_id=r.get("VpcId"), tags=t,
+                         main=any(a.get("Main") for a in r.get("Associations") or []),
+                         routes=[_route(x) for x in r.get("Routes") or []])
         return self._sort("route_tables", found, expected, lambda r, t: t.get("Name"), tags_of, make)
 
     def internet_gateways(self):
@@ -155,7 +197,7 @@ class DeploymentInfo:
         def make(r, t, n):
             attached = [a for a in r.get("Attachments") or [] if a.get("State") in ("available", "attached")]
             return _item("internet_gateways", n, r["InternetGatewayId"],
-                         "attached" if attached else "detached", vpc_id=attached[0]["VpcId"] if attached else "")
+                         "attached" if attached else "detached", vpc_id=attached[0]["VpcId"] if attached else "", tags=t)
         return self._sort("internet_gateways", found, [self.names["internet_gateway"]], lambda r, t: t.get("Name"),
                           tags_of, make)
 
@@ -166,7 +208,10 @@ class DeploymentInfo:
         def make(r, t, n):
             addresses = r.get("NatGatewayAddresses") or [{}]
             return _item("nat_gateways", n, r["NatGatewayId"], r.get("State"), subnet_id=r.get("SubnetId"),
-                         public_ip=addresses[0].get("PublicIp", ""), allocation_id=addresses[0].get("AllocationId", ""))
+                         public_ip=addresses[0].get("PublicIp", ""), allocation_id=addresses[0].get("AllocationId", ""),
+                         vpc_id=r.get("VpcId"), tags=t,
+                         network_interface_ids=[a["NetworkInterfaceId"] for a in r.get("NatGatewayAddresses") or []
+                                                if a.get("NetworkInterfaceId")])
         return self._sort("nat_gateways", found, self.names["nat_gateways"], lambda r, t: t.get("Name"), tags_of, make)
 
     def eips(self):
@@ -176,23 +221,42 @@ class DeploymentInfo:
         return self._sort("eips", found, self.names["eips"], lambda r, t: t.get("Name"), tags_of,
                           lambda r, t, n: _item("eips", n, r["AllocationId"],
                                                 "associated" if r.get("AssociationId") else "unassociated",
-                                                public_ip=r.get("PublicIp")))
+                                                public_ip=r.get("PublicIp"), allocation_id=r["AllocationId"],
+                                                association_id=r.get("AssociationId", ""), tags=t))
 
     def vpc_endpoints(self):
-        found = [r for r in self._ec2_by_name("describe_vpc_endpoints", "VpcEndpoints")
-                 if str(r.get("State", "")).lower() not in ("deleted", "deleting")]
+        def make(r, t, n):
+            return _item("vpc_endpoints", n, r["VpcEndpointId"], r.get("State"), service=r.get("ServiceName"),
+                         type=r.get("VpcEndpointType"), vpc_id=r.get("VpcId"), tags=t,
+                         private_dns_enabled=r.get("PrivateDnsEnabled"),
+                         subnet_ids=sorted(r.get("SubnetIds") or []), route_table_ids=sorted(r.get("RouteTableIds") or []),
+                         security_group_ids=sorted(g["GroupId"] for g in r.get("Groups") or [] if g.get("GroupId")),
+                         network_interface_ids=list(r.get("NetworkInterfaceIds") or []))
+        every = self._ec2_by_name("describe_vpc_endpoints", "VpcEndpoints")
+        gone = ("deleted", "deleting")
+        # AWS lists deleted endpoints for a while (the emulator keeps them): not owned, but reported under `deleted`.
+        for r in every:
+            tags = tags_of(r)
+            if str(r.get("State", "")).lower() in gone and self._owned(tags):
+                self.deleted.append(make(r, tags, tags.get("Name")))
+        found = [r for r in every if str(r.get("State", "")).lower() not in gone]
         return self._sort("vpc_endpoints", found, list(self.names["vpc_endpoints"].values()), lambda r, t: t.get("Name"),
-                          tags_of,
-                          lambda r, t, n: _item("vpc_endpoints", n, r["VpcEndpointId"], r.get("State"),
-                                                service=r.get("ServiceName"), type=r.get("VpcEndpointType")))
+                          tags_of, make)
 
     def security_groups(self):
         expected = list(self.names["security_groups"].values())
+        # Every group name the contract knows, whatever the NAT mode: a group another mode left (D-endpoints) is still
+        # ours (reported as owned, not as missing), so a mode switch and the teardown find it.
+        every = _naming.deployment_names(self.deployment, nat_mode="none", topology="service_discovery")["security_groups"]
+        names = expected + sorted(set(every.values()) - set(expected))
         found = _paginate(self.client("ec2"), "describe_security_groups",
-                          Filters=[{"Name": "group-name", "Values": expected}]).get("SecurityGroups", [])
+                          Filters=[{"Name": "group-name", "Values": names}]).get("SecurityGroups", [])
         return self._sort("security_groups", found, expected, lambda r, t: r.get("GroupName"), tags_of,
                           lambda r, t, n: _item("security_groups", n, r["GroupId"],
-                                                f"{len(r.get('IpPermissions') or [])} ingress rule(s)", vpc_id=r.get("VpcId")))
+                                                f"{len(r.get('IpPermissions') or [])} ingress rule(s)", vpc_id=r.get("VpcId"),
+                                                description=r.get("Description", ""), tags=t,
+                                                ingress=_rules(r.get("IpPermissions")),
+                                                egress=_rules(r.get("IpPermissionsEgress"))))
 
     # -- load balancer ----------------------------------------------------------------------------
 
@@ -420,4 +484,5 @@ class DeploymentInfo:
             "unowned": sorted(self.unowned, key=lambda i: (i["kind"], i["name"])),
             "missing": self.missing,
             "complete": not self.missing,
+            "deleted": self.deleted,
         }

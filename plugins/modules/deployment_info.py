@@ -80,6 +80,13 @@ options:
     description: ECS service name (C(service_name)) in cluster C(D).
     type: str
     default: web
+  vpc_attributes:
+    description:
+      - Also read the VPC's C(enableDnsSupport) and C(enableDnsHostnames) attributes (two C(DescribeVpcAttribute) calls),
+        returned as C(dns_support) and C(dns_hostnames) on the C(vpc) items.
+      - The network role compares them before it skips M(amazon.aws.ec2_vpc_net).
+    type: bool
+    default: false
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -125,6 +132,14 @@ resources:
       C(cidr), C(zone), C(tier) (subnets), C(dns_name) (load balancer), C(desired), C(running), C(pending),
       C(deployments) with their C(rollout_state) (service), C(images) and C(image_tags) (task definition), C(health),
       C(started), C(containers) (tasks), C(reason) (target health).
+    - The network sections also give what the network role compares before it changes anything, for example C(tags) (every
+      network item), C(cidrs) (vpc), C(map_public), C(assign_ipv6), C(ipv6_cidrs) (subnets), C(main), C(routes) (route
+      tables), C(network_interface_ids) (NAT gateways, VPC endpoints), C(allocation_id), C(association_id) (Elastic IPs),
+      C(subnet_ids), C(route_table_ids), C(security_group_ids), C(private_dns_enabled) (VPC endpoints), C(description),
+      C(ingress), C(egress) (security groups, one rule per source with C(proto), C(from_port), C(to_port), C(type),
+      C(target), C(description)).
+    - C(security_groups) lists every owned group of a contract name, also one the NAT mode does not expect (C(D-endpoints)
+      after a switch away from mode C(none)); only the expected ones can be missing.
   returned: always
   type: dict
   sample: {"vpc": [{"kind": "vpc", "name": "countweb-vpc", "id": "vpc-0abc", "state": "available", "cidr": "10.1.0.0/16"}]}
@@ -151,6 +166,13 @@ complete:
   description: Whether nothing is missing.
   returned: always
   type: bool
+deleted:
+  description:
+    - Owned VPC endpoints that AWS still lists in state C(deleted) or C(deleting) (for a while after deletion; the emulator
+      keeps them), shaped as the C(vpc_endpoints) items. They are not in RV(resources).
+  returned: always
+  type: list
+  elements: dict
 """
 
 try:
@@ -175,11 +197,12 @@ def main():
             interface_endpoint_services=dict(type="list", elements="str", default=list(_naming.DEFAULT_INTERFACE_ENDPOINTS)),
             task_family=dict(type="str"),
             service_name=dict(type="str", default=_naming.DEFAULT_SERVICE_NAME),
+            vpc_attributes=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     keys = ("deployment", "include", "nat_mode", "zone_count", "repositories", "interface_endpoint_services",
-            "task_family", "service_name")
+            "task_family", "service_name", "vpc_attributes")
     params = {key: module.params[key] for key in keys}
     error = _naming.deployment_name_error(params["deployment"], "deployment")
     if error:

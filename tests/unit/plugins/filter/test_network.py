@@ -235,3 +235,85 @@ def test_the_roles_table_is_awss_linux_table():
         "ap-northeast-1": ["apne1-az1", "apne1-az2", "apne1-az4"],
         "cn-north-1": ["cnn1-az1", "cnn1-az2"],
     }
+
+
+# ---- the network role's plans on edge cases the emulator does not produce (shapes: deployment_info's items) ----
+
+from ansible_collections.fargate.microservice.plugins.filter import network as nf  # noqa: E402  pylint: disable=wrong-import-position
+
+OWNER = {"fargate.microservice/deployment": "d"}
+
+
+def test_the_plan_filters_are_registered():
+    filters = FilterModule().filters()
+    for name in ("network_owned", "network_vpc_current", "network_subnet_plan", "network_subnets_moved", "network_result_ids",
+                 "network_igw_candidates", "network_igw_current", "network_security_groups", "network_nat_choice",
+                 "network_route_table_plan", "network_endpoint_plan", "network_endpoint_results", "network_interface_ids",
+                 "network_removed_interface_ids", "network_prune_plan", "network_teardown_plan"):
+        assert filters[name] is getattr(nf, name)
+
+
+@pytest.mark.parametrize("info", [{}, None, {"resources": {"vpc": [], "subnets": {"public": [], "private": []}}}])
+def test_an_empty_account_gives_empty_lists_not_errors(info):
+    owned = nf.network_owned(info, "d-vpc")
+    assert owned["vpc_ids"] == [] and owned["subnets"] == [] and owned["eips"] == []
+    plan = nf.network_teardown_plan(owned)
+    assert all(value == [] for value in plan.values()), plan
+
+
+def test_nat_gateways_that_failed_or_are_deleted_are_not_acted_on():
+    info = {"resources": {"vpc": [{"name": "d-vpc", "id": "vpc-1"}], "nat_gateways": [
+        {"name": "d-nat-a", "id": f"nat-{state}", "state": state, "vpc_id": "vpc-1"} for state in
+        ("pending", "available", "deleting", "failed", "deleted")]}}
+    owned = nf.network_owned(info, "d-vpc")
+    assert [n["id"] for n in owned["nat_gateways"]] == ["nat-pending", "nat-available", "nat-deleting"]
+    assert [n["id"] for n in nf.network_teardown_plan(owned)["nat_gateways"]] == ["nat-pending", "nat-available"]
+
+
+def test_an_internet_gateway_attached_to_a_vpc_we_do_not_own_is_never_a_candidate():
+    igws = [{"id": "igw-other", "state": "attached", "vpc_id": "vpc-other"}, {"id": "igw-ours", "state": "attached", "vpc_id": "vpc-1"},
+            {"id": "igw-left", "state": "detached", "vpc_id": ""}]
+    assert [g["id"] for g in nf.network_igw_candidates(igws, "vpc-1")] == ["igw-left", "igw-ours"]
+    assert [g["id"] for g in nf.network_igw_candidates(igws, ["vpc-1"])] == ["igw-left", "igw-ours"]
+    # A detached one is adopted first (as before): not current until the module attaches it.
+    assert not nf.network_igw_current(nf.network_igw_candidates(igws, "vpc-1"), "vpc-1", "d-igw", OWNER)
+    ours = [dict(igws[1], tags=dict(OWNER, Name="d-igw"))]
+    assert nf.network_igw_current(ours, "vpc-1", "d-igw", OWNER)
+    assert not nf.network_igw_current(ours, "vpc-1", "d-igw", dict(OWNER, env="x"))
+    assert not nf.network_igw_current([], "vpc-1", "d-igw", OWNER)
+
+
+def test_aws_tags_never_make_a_resource_differ():
+    vpc = {"cidr": "10.1.0.0/16", "cidrs": ["10.1.0.0/16"], "dns_support": True, "dns_hostnames": True,
+           "tags": dict(OWNER, Name="d-vpc", **{"aws:cloudformation:stack-name": "x"})}
+    assert nf.network_vpc_current(vpc, "10.1.0.0/16", "d-vpc", OWNER)
+
+
+def test_check_mode_results_without_ids_give_empty_ids():
+    results = [{"item": {"name": "d-public-a", "id": "", "current": False}, "changed": True, "subnet": {}},
+               {"item": {"name": "d-public-b", "id": "subnet-b", "current": True}, "skipped": True},
+               {"item": {"name": "d-private-a", "id": "subnet-old", "current": False}, "changed": True,
+                "subnet": {"id": "subnet-new"}}]
+    assert nf.network_result_ids(results, "subnet") == {"d-public-a": "", "d-public-b": "subnet-b", "d-private-a": "subnet-new"}
+
+
+def test_route_tables_without_gateway_ids_are_not_ready():
+    plan = nf.network_route_table_plan([], "d", 2, "single", "", {}, {"d-public-a": "s1", "d-public-b": "s2"}, OWNER,
+                                       "fargate.microservice/tier")
+    assert [(e["name"], e["ready"], e["current"], e["purge_routes"]) for e in plan] == [
+        ("d-public", False, False, True), ("d-private", False, False, True)]
+    assert plan[1]["subnet_ids"] == ["", ""]
+
+
+def test_endpoint_results_prefer_what_the_module_answered():
+    results = [
+        {"item": {"id": "", "service": "svc.a", "type": "Interface", "current": False},
+         "result": {"vpc_endpoint_id": "vpce-new", "state": "pending", "private_dns_enabled": True}},
+        {"item": {"id": "vpce-b", "service": "svc.b", "type": "Interface", "current": True, "state": "available",
+                  "private_dns_enabled": False}, "skipped": True},
+        # check mode on a new VPC: skipped for want of ids, nothing to report
+        {"item": {"id": "", "service": "svc.c", "type": "Gateway", "current": False}, "skipped": True},
+    ]
+    assert nf.network_endpoint_results(results) == [
+        {"id": "vpce-new", "service": "svc.a", "type": "Interface", "state": "pending", "private_dns_enabled": True},
+        {"id": "vpce-b", "service": "svc.b", "type": "Interface", "state": "available", "private_dns_enabled": False}]

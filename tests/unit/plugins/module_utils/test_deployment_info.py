@@ -233,3 +233,78 @@ def test_invalid_input_is_refused_before_any_call():
         di.DeploymentInfo(no_client, "Bad")
     with pytest.raises(ValueError, match="network_nat_mode"):
         di.DeploymentInfo(no_client, "ok", nat_mode="x")
+
+
+# ---- what the network role compares (network sections' extra fields) ------------------------------------------
+
+
+def test_the_network_sections_give_tags_rules_routes_and_interfaces(moto_client):
+    network = build_network(moto_client, "hstat", "hstat", nat_mode="none")
+    ec2 = moto_client("ec2")
+    groups = network["groups"]
+    ec2.authorize_security_group_ingress(GroupId=groups["tasks"], IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 8000, "ToPort": 8000,
+        "UserIdGroupPairs": [{"GroupId": groups["alb"], "Description": "from the alb"}]}])
+    ec2.authorize_security_group_ingress(GroupId=groups["alb"], IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "http"}]}])
+    result = info(moto_client, nat_mode="none", include=list(di.NETWORK_SECTIONS), vpc_attributes=True)
+    res = result["resources"]
+    vpc = res["vpc"][0]
+    assert (vpc["cidrs"], vpc["dns_support"], vpc["dns_hostnames"]) == (["10.1.0.0/16"], True, False)
+    assert vpc["tags"] == {"Name": "hstat-vpc", OWNER: "hstat"}
+    subnet = res["subnets"]["public"][0]
+    assert (subnet["map_public"], subnet["assign_ipv6"], subnet["ipv6_cidrs"]) == (False, False, [])
+    assert subnet["tags"][TIER] == "public"
+    public_rt = [t for t in res["route_tables"] if t["name"] == "hstat-public"][0]
+    assert public_rt["main"] is False and public_rt["tags"]["Name"] == "hstat-public"
+    assert {"destination": "0.0.0.0/0", "cidr": True, "target": res["internet_gateways"][0]["id"], "origin": "CreateRoute",
+            "state": "active"} in public_rt["routes"]
+    tasks = [g for g in res["security_groups"] if g["name"] == "hstat-tasks"][0]
+    assert tasks["ingress"] == [{"proto": "tcp", "from_port": 8000, "to_port": 8000, "type": "group", "target": groups["alb"],
+                                 "description": "from the alb"}]
+    assert tasks["egress"] == [{"proto": "-1", "from_port": None, "to_port": None, "type": "cidr", "target": "0.0.0.0/0",
+                                "description": ""}]
+    alb = [g for g in res["security_groups"] if g["name"] == "hstat-alb"][0]
+    assert alb["ingress"][0]["description"] == "http" and alb["description"] == "alb"
+    endpoint = [e for e in res["vpc_endpoints"] if e["name"] == "hstat-ecr-api"][0]
+    assert endpoint["vpc_id"] == network["vpc"] and endpoint["tags"]["Name"] == "hstat-ecr-api"
+    assert result["deleted"] == []
+
+
+def test_the_vpc_attributes_cost_two_calls_only_when_asked(moto_client):
+    build_network(moto_client, "hstat", "hstat")
+    calls = []
+
+    def counting(service):
+        client = moto_client(service)
+
+        class Counted:
+            def __getattr__(self, name):
+                calls.append(name)
+                return getattr(client, name)
+        return Counted()
+    info(counting, include=["vpc"])
+    assert calls == ["get_paginator"] and "dns_support" not in info(moto_client, include=["vpc"])["resources"]["vpc"][0]
+    calls.clear()
+    info(counting, include=["vpc"], vpc_attributes=True)
+    assert calls == ["get_paginator", "describe_vpc_attribute", "describe_vpc_attribute"]
+
+
+def test_a_group_another_nat_mode_left_is_owned_not_missing(moto_client):
+    # Built in mode none (with D-endpoints), looked at in mode single: the teardown and a mode switch must find it.
+    build_network(moto_client, "hstat", "hstat", nat_mode="none")
+    result = info(moto_client, nat_mode="single", include=["security_groups"])
+    assert sorted(g["name"] for g in result["resources"]["security_groups"]) == ["hstat-alb", "hstat-endpoints", "hstat-tasks"]
+    assert result["missing"] == []
+
+
+@pytest.mark.parametrize("owner, reported", [("hstat", True), (None, False), ("someone", False)])
+def test_deleted_endpoints_are_reported_apart_only_when_owned(moto_client, owner, reported):
+    network = build_network(moto_client, "hstat", owner, nat_mode="none")
+    ec2 = moto_client("ec2")
+    s3 = [e for e in ec2.describe_vpc_endpoints()["VpcEndpoints"] if e["ServiceName"].endswith(".s3")][0]
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[s3["VpcEndpointId"]])
+    result = info(moto_client, nat_mode="none", include=["vpc_endpoints"])
+    assert s3["VpcEndpointId"] not in [e["id"] for e in result["resources"]["vpc_endpoints"]]
+    assert [(e["id"], e["service"], e["vpc_id"]) for e in result["deleted"]] == (
+        [(s3["VpcEndpointId"], "com.amazonaws.us-east-1.s3", network["vpc"])] if reported else [])
