@@ -378,8 +378,8 @@ def _topology_lines(topo):
     lines = ["", f"Topology {topo['name']}: "
              + (f"web reaches Redis as {topo['redis_address']} (Cloud Map)" if topo["name"] == "service_discovery"
                 else "web reaches Redis on localhost:6379 in each task; left by service_discovery:")]
-    ns, cm, group, redis, taskdef = (topo.get(k) for k in ("namespace", "cloud_map_service", "redis_security_group",
-                                                            "redis_service", "redis_task_definition"))
+    keys = ("namespace", "cloud_map_service", "redis_security_group", "redis_service", "redis_task_definition")
+    ns, cm, group, redis, taskdef = (topo.get(k) for k in keys)
     if ns:
         lines.append(f"  namespace {ns['name']} {ns['id']}: {ns['state']}")
     if cm:
@@ -389,8 +389,8 @@ def _topology_lines(topo):
         for i in cm.get("instances") or []:
             lines.append(f"    instance {i['id']} {i.get('ipv4') or '?'} {i.get('health') or 'UNKNOWN'}")
     if group:
-        lines.append(f"  security group {group['name']} {group['id']}: " + ("; ".join(group.get("ingress_lines") or [])
-                                                                             or "no ingress rule"))
+        rules = "; ".join(group.get("ingress_lines") or []) or "no ingress rule"
+        lines.append(f"  security group {group['name']} {group['id']}: {rules}")
     if redis:
         images = ", ".join(f"{k}:{v or '?'}" for k, v in sorted(((taskdef or {}).get("image_tags") or {}).items())) or "unknown"
         lines += [f"  Service {redis['name']}: {redis['state']}, task definition {redis.get('task_definition')}"
