@@ -252,8 +252,8 @@ def test_its_own_namespace_and_names_are_used(moto_client):
                                "redis_dns_name": f"redis.internal-{D}.local", "cloud_map_service_tag_name": f"{D}-redis"}),
     ("service_discovery", {"redis_service_name": "cache", "redis_task_family": "fam", "namespace": "svc.example"},
      {"redis_service": "cache", "redis_task_family": "fam", "redis_dns_name": "redis.svc.example"}),
-    ("sidecar", {"redis_service_name": "cache"}, {"redis_service": "", "redis_task_family": "", "redis_dns_name": "",
-                                                   "cloud_map_service_tag_name": ""}),
+    ("sidecar", {"redis_service_name": "cache"},
+     {"redis_service": "", "redis_task_family": "", "redis_dns_name": "", "cloud_map_service_tag_name": ""}),
 ])
 def test_the_contract_names_the_redis_pieces_and_the_filter_passes_them(topology, kwargs, expected):
     from ansible_collections.fargate.microservice.plugins.filter.naming import deployment_names
