@@ -19,11 +19,13 @@ from ansible_collections.fargate.microservice.plugins.module_utils import _namin
 def deployment_names(deployment, zone_count=_naming.DEFAULT_ZONE_COUNT, nat_mode="single",
                      repositories=_naming.DEFAULT_REPOSITORIES, interface_endpoints=_naming.DEFAULT_INTERFACE_ENDPOINTS,
                      task_family=_naming.DEFAULT_TASK_FAMILY, service_name=_naming.DEFAULT_SERVICE_NAME,
-                     topology=_naming.DEFAULT_TOPOLOGY, namespace=None):
+                     topology=_naming.DEFAULT_TOPOLOGY, namespace=None, redis_service_name=_naming.REDIS_SERVICE_NAME,
+                     redis_task_family=None):
     try:
         return _naming.deployment_names(deployment, zone_count=zone_count, nat_mode=nat_mode, repositories=list(repositories),
                                         interface_endpoints=list(interface_endpoints), task_family=task_family,
-                                        service_name=service_name, topology=topology, namespace=namespace or None)
+                                        service_name=service_name, topology=topology, namespace=namespace or None,
+                                        redis_service_name=redis_service_name, redis_task_family=redis_task_family or None)
     except (TypeError, ValueError) as exc:
         raise AnsibleFilterError(str(exc)) from exc
 

@@ -9,6 +9,9 @@
   file) -> the status document (the
   JSON that ``status_format=json`` writes).
 - ``status_lines``: the document -> the lines of the text screen.
+- The document's ``topology``: how web reaches Redis; in service_discovery the namespace, the Cloud Map service
+  and its instances, the group D-redis, the ECS service redis with its tasks and rollout, and what of them is
+  missing; in sidecar what a service_discovery run left (``leftovers``).
 
 No side effects; unit-tested in tests/unit/plugins/filter/test_status.py.
 """
@@ -153,16 +156,102 @@ def scheduler_view(supervisor=None, alive=False):
     }
 
 
+# deployment_info's service_discovery sections (plugins/module_utils/_deployment_info.py, DISCOVERY_SECTIONS).
+DISCOVERY_SECTIONS = ("cloud_map_namespace", "cloud_map_service", "redis_security_group", "redis_task_definition",
+                      "redis_service", "redis_tasks")
+
+
+def _family(task_definition):
+    return str(task_definition or "").rsplit("/", 1)[-1].split(":", 1)[0]
+
+
+def topology_view(info, tasks=(), redis_status=None, target="aws"):
+    """How web reaches Redis, and in service_discovery the Redis service's pieces with what of them is missing.
+
+    ``tasks``: the document's tasks (on the local target the engine's, among which the Redis task is found by its
+    family); ``redis_status``: ecs_service_status_info's result for the ECS service redis (its stopped tasks).
+    """
+    names, res = info["names"], info["resources"]
+    topology = names.get("topology") or "sidecar"
+    discovery = topology == "service_discovery"
+    redis_group = (names.get("security_groups") or {}).get("redis", "")
+
+    def first(section):
+        items = res.get(section) or []
+        return dict(items[0]) if items else None
+
+    namespace, cm_service = first("cloud_map_namespace"), first("cloud_map_service")
+    group, redis, taskdef = first("redis_security_group"), first("redis_service"), first("redis_task_definition")
+    redis_family = (taskdef or {}).get("family") or names.get("redis_task_family") or ""
+    if target == "local":
+        redis_tasks = [t for t in tasks if redis_family and _family(t.get("task_definition")) == redis_family]
+    else:
+        redis_tasks = [
+            {"id": t["name"], "task_definition": t.get("task_definition", ""), "address": t.get("address", ""),
+             "started": t.get("started") or "", "status": t["state"], "health": t.get("health", "UNKNOWN"),
+             "stopped_reason": t.get("stopped_reason", "")}
+            for t in res.get("redis_tasks") or []]
+    if group:
+        # the groups' names for their ids (the security_groups section), so a rule says "from D-tasks"
+        group_names = {g["id"]: g["name"] for g in res.get("security_groups") or []}
+        group["ingress_lines"] = [
+            f"{r.get('protocol')} {r.get('from_port')}" + (f"-{r.get('to_port')}" if r.get("to_port") != r.get("from_port") else "")
+            + " from " + (", ".join([f"{group_names[g]} ({g})" if g in group_names else g for g in r.get("groups") or []]
+                                    + list(r.get("cidrs") or [])) or "nobody")
+            for r in group.get("ingress") or []]
+    if redis is not None:
+        redis_status = redis_status or {}
+        redis["stopped_tasks"] = list(redis_status.get("stopped_task_lines") or [])
+        registered = bool(cm_service) and cm_service.get("arn") in (redis.get("registries") or [])
+        redis["registered_in"] = [cm_service["name"]] if registered else []
+    missing = [m for m in info.get("missing") or [] if m["kind"] in DISCOVERY_SECTIONS
+               or (m["kind"] == "security_groups" and redis_group and m["name"] == redis_group)]
+    present = [x for x in (namespace, cm_service, group, redis, taskdef) if x]
+    notes = []
+    if discovery and missing:
+        notes.append(f"The service_discovery topology misses {len(missing)} piece(s) ("
+                     + ", ".join(f"{m['kind']} {m['name']}" for m in missing)
+                     + "); `ansible-playbook site.yml -e microservice_topology=service_discovery` creates them.")
+    if discovery and cm_service and not cm_service.get("instances"):
+        notes.append(f"No Redis task is registered in the Cloud Map service {cm_service['name']}, so web cannot resolve"
+                     f" {cm_service.get('dns_name') or names.get('redis_dns_name')}.")
+    elif discovery and cm_service and cm_service.get("healthy", 0) < len(cm_service["instances"]):
+        notes.append(f"{len(cm_service['instances']) - cm_service.get('healthy', 0)} of the Redis instances registered"
+                     f" in Cloud Map are not HEALTHY.")
+    if not discovery and present:
+        notes.append(f"{len(present)} piece(s) of the service_discovery topology are left ("
+                     + ", ".join(f"{x['kind']} {x['name']}" for x in present)
+                     + "); `ansible-playbook site.yml` (sidecar) removes them once web has rolled.")
+    return {
+        "name": topology,
+        "redis_address": names.get("redis_address", ""),
+        "namespace": namespace,
+        "cloud_map_service": cm_service,
+        "redis_security_group": group,
+        "redis_service": redis,
+        "redis_task_definition": taskdef,
+        "redis_tasks": redis_tasks,
+        "missing": missing,
+        "leftovers": bool(present) and not discovery,
+        "notes": notes,
+    }
+
+
 def status_report(info, service_status=None, target="aws", url="", lb_stats=None, inspections=None, engine=None,
-                  supervisor=None, supervisor_alive=False):
+                  supervisor=None, supervisor_alive=False, redis_status=None):
     """The status document. ``engine``: {available, reason} of the container engine (local target);
-    ``supervisor``: the local_runtime supervisor's status file, ``supervisor_alive``: its process runs."""
+    ``supervisor``: the local_runtime supervisor's status file, ``supervisor_alive``: its process runs;
+    ``redis_status``: ecs_service_status_info's result for the ECS service redis (service_discovery)."""
     if not isinstance(info, dict) or "resources" not in info:
         raise AnsibleFilterError("status_report needs the result of fargate.microservice.deployment_info.")
     service_status = service_status or {}
     res = info["resources"]
     resources = {kind: [dict(item) for item in _items(value)]
-                 for kind, value in res.items() if kind not in ("target_health", "tasks")}
+                 for kind, value in res.items() if kind not in ("target_health", "tasks", "redis_tasks")}
+    # D-redis is in both security_groups and redis_security_group (service_discovery): listed once.
+    listed = {item["id"] for item in resources.get("security_groups", [])}
+    if "redis_security_group" in resources:
+        resources["redis_security_group"] = [i for i in resources["redis_security_group"] if i["id"] not in listed]
     services = res.get("service") or []
     taskdefs = res.get("task_definition") or []
     service = dict(services[0]) if services else {}
@@ -235,6 +324,10 @@ def status_report(info, service_status=None, target="aws", url="", lb_stats=None
         ]
         tasks_source = "ECS"
         scheduler = None
+    topology = topology_view(info, tasks, redis_status, target)
+    notes += topology["notes"]
+    if topology["redis_service"] is not None:
+        stopped_lines += [line for line in topology["redis_service"]["stopped_tasks"] if line not in stopped_lines]
     if info.get("missing"):
         notes.append(f"{len(info['missing'])} resource(s) of the contract are missing; `ansible-playbook site.yml` creates them.")
     if info.get("unowned"):
@@ -255,6 +348,7 @@ def status_report(info, service_status=None, target="aws", url="", lb_stats=None
         "tasks_source": tasks_source,
         "tasks": tasks,
         "scheduler": scheduler,
+        "topology": topology,
         "last_stop_reason": stopped_lines[0] if stopped_lines else "",
         "stopped_tasks": stopped_lines,
         "notes": notes,
@@ -273,6 +367,50 @@ def _short_id(resource_id):
     """An ARN without its arn:partition:service:region:account: prefix (the JSON document keeps it whole)."""
     text = str(resource_id or "")
     return text.split(":", 5)[5] if text.startswith("arn:") and text.count(":") >= 5 else text
+
+
+def _topology_lines(topo):
+    """The topology block of the screen: one line in sidecar, the Redis service's pieces in service_discovery."""
+    if not topo:
+        return []
+    if topo["name"] != "service_discovery" and not topo["leftovers"]:
+        return ["", f"Topology sidecar: web reaches Redis on {topo['redis_address'] or 'localhost:6379'} in each task"]
+    lines = ["", f"Topology {topo['name']}: "
+             + (f"web reaches Redis as {topo['redis_address']} (Cloud Map)" if topo["name"] == "service_discovery"
+                else "web reaches Redis on localhost:6379 in each task; left by service_discovery:")]
+    keys = ("namespace", "cloud_map_service", "redis_security_group", "redis_service", "redis_task_definition")
+    ns, cm, group, redis, taskdef = (topo.get(k) for k in keys)
+    if ns:
+        lines.append(f"  namespace {ns['name']} {ns['id']}: {ns['state']}")
+    if cm:
+        ttl = ", ".join(f"{r.get('type')} TTL {r.get('ttl')} s" for r in cm.get("dns_records") or [])
+        lines.append(f"  Cloud Map service {cm['name']} {cm['id']} ({cm.get('dns_name', '')}" + (f", {ttl}" if ttl else "")
+                     + f"): {len(cm.get('instances') or [])} instance(s) registered, {cm.get('healthy', 0)} healthy")
+        for i in cm.get("instances") or []:
+            lines.append(f"    instance {i['id']} {i.get('ipv4') or '?'} {i.get('health') or 'UNKNOWN'}")
+    if group:
+        rules = "; ".join(group.get("ingress_lines") or []) or "no ingress rule"
+        lines.append(f"  security group {group['name']} {group['id']}: {rules}")
+    if redis:
+        images = ", ".join(f"{k}:{v or '?'}" for k, v in sorted(((taskdef or {}).get("image_tags") or {}).items())) or "unknown"
+        lines += [f"  Service {redis['name']}: {redis['state']}, task definition {redis.get('task_definition')}"
+                  f" (revision {(taskdef or {}).get('revision')}), images {images}"
+                  + (f", registered in Cloud Map service {redis['registered_in'][0]}" if redis.get("registered_in")
+                     else ", registered in no Cloud Map service of this deployment"),
+                  f"    desired {redis.get('desired')}, running {redis.get('running')}, pending {redis.get('pending')};"
+                  f" rollout {redis.get('rollout_state')}"]
+        for d in redis.get("deployments") or []:
+            lines.append(f"    deployment {d.get('status')} {d.get('task_definition')}: desired {d.get('desired')},"
+                         f" running {d.get('running')}, pending {d.get('pending')}, failed tasks {d.get('failed_tasks')},"
+                         f" rollout {d.get('rollout_state') or 'n/a'}")
+    elif taskdef:
+        lines.append(f"  task definition {taskdef['name']}: {taskdef['id'].rsplit('/', 1)[-1]} {taskdef['state']}")
+    for t in topo.get("redis_tasks") or []:
+        lines.append(f"    task {t['id']} {t.get('task_definition')} {t['status']} {t['health']}"
+                     + (f" {t['address']}" if t.get("address") else "") + f", started {t.get('started') or '-'}")
+    if topo["missing"]:
+        lines.append("  missing: " + ", ".join(f"{m['kind']} {m['name']}" for m in topo["missing"]))
+    return lines
 
 
 def status_lines(doc):
@@ -308,6 +446,7 @@ def status_lines(doc):
                          f" rollout {d.get('rollout_state') or 'n/a'}")
     else:
         lines.append(f"Service {s['name']} in cluster {s['cluster']}: missing")
+    lines += _topology_lines(doc.get("topology"))
     lines += ["", f"Targets ({doc['targets_source']}):"]
     lines += [_row(t["id"], t["address"], t["health"], " ".join(x for x in (t["check"], t["reason"]) if x),
                    widths=(14, 22, 10)) for t in doc["targets"]] or ["  (none)"]
@@ -357,13 +496,26 @@ def status_summary(doc):
         missing = f"; {len(doc['missing'])} resource(s) missing" if doc["missing"] else ""
         return [head, f"  service {s['name']} in cluster {s['cluster']}: missing{missing} (make status shows what)"]
     images = ", ".join(f"{k}:{v or '?'}" for k, v in sorted(s["image_tags"].items())) or "unknown"
+    topo = doc.get("topology") or {}
+    redis_ids = {t["id"] for t in topo.get("redis_tasks") or []}
     if doc["target"] == "local":
-        running = sum(1 for t in doc["tasks"] if t.get("status") == "RUNNING")
+        running = sum(1 for t in doc["tasks"] if t.get("status") == "RUNNING" and t["id"] not in redis_ids)
     else:
         running = s["running"]
-    return [head,
-            f"  service {s['name']}: task definition {s['task_definition']} (revision {s['revision']}), images {images};"
-            f" running {running} / desired {s['desired']}, rollout {s['rollout_state']}"]
+    lines = [head,
+             f"  service {s['name']}: task definition {s['task_definition']} (revision {s['revision']}), images {images};"
+             f" running {running} / desired {s['desired']}, rollout {s['rollout_state']}"]
+    if topo.get("name") == "service_discovery":
+        redis, cm = topo.get("redis_service"), topo.get("cloud_map_service")
+        registered = f", {len(cm.get('instances') or [])} registered in Cloud Map" if cm else ""
+        if redis:
+            lines.append(f"  service {redis['name']}: task definition {redis.get('task_definition')};"
+                         f" running {redis.get('running')} / desired {redis.get('desired')}, rollout {redis.get('rollout_state')}"
+                         f"{registered}; web reaches it as {topo['redis_address']}")
+        else:
+            lines.append("  Redis service: missing (" + (", ".join(m["name"] for m in topo["missing"]) or "?")
+                         + "; make status shows what)")
+    return lines
 
 
 class FilterModule:

@@ -316,6 +316,42 @@ def service_absent(client, params, check_mode):
 
 # --- reading (servicediscovery_info) ---------------------------------------------------------------
 
+def service_instances(client, service):
+    """The instances registered in a Cloud Map service (a GetService ``Service``), each with its health status.
+
+    ListInstances (paginated) gives each instance's id and attributes (ECS registers ``AWS_INSTANCE_IPV4`` and its
+    ``ECS_*`` attributes); GetInstancesHealthStatus (paginated, asked only when there is an instance and the service
+    has a health check) the status ECS reports for the custom health check: HEALTHY, UNHEALTHY or UNKNOWN.
+    """
+    instances = _paginate(client, "list_instances", "Instances", ServiceId=service["Id"])
+    health = {}
+    if instances and ("HealthCheckCustomConfig" in service or "HealthCheckConfig" in service):
+        token = None
+        while True:
+            kwargs = {"ServiceId": service["Id"]}
+            if token:
+                kwargs["NextToken"] = token
+            page = client.get_instances_health_status(aws_retry=True, **kwargs)
+            health.update(page.get("Status") or {})
+            token = page.get("NextToken")
+            if not token:
+                break
+    views = []
+    for instance in instances:
+        attributes = instance.get("Attributes") or {}
+        views.append({
+            "id": instance["Id"],
+            "ipv4": attributes.get("AWS_INSTANCE_IPV4", ""),
+            "port": attributes.get("AWS_INSTANCE_PORT", ""),
+            "health": health.get(instance["Id"], "UNKNOWN"),
+            "zone": attributes.get("AVAILABILITY_ZONE", ""),
+            "task_definition_family": attributes.get("ECS_TASK_DEFINITION_FAMILY", ""),
+            "ecs_service": attributes.get("ECS_SERVICE_NAME", ""),
+            "attributes": attributes,
+        })
+    return sorted(views, key=lambda v: v["id"])
+
+
 def info(client, params):
     """The namespace called ``name`` (the owned one when there are several) and its services, read-only.
 

@@ -14,6 +14,11 @@ is ours is decided here, in Python, by the ownership tag (``_ownership.is_owned`
 - anything else is another deployment's (``D-x-vpc``, or the shared task family's revisions tagged
   for another deployment): never reported.
 
+The service_discovery topology's sections (``DISCOVERY_SECTIONS``, issue 12) look up the names of that topology's
+contract whatever ``topology`` is: in ``service_discovery`` what is not owned is missing; in ``sidecar`` nothing of
+them is expected, and what is owned is what a service_discovery run left (the cloud_map and service roles remove it).
+Cloud Map is read with the servicediscovery modules' own code (``_cloud_map``).
+
 The Resource Groups Tagging API is not used: it returns ARNs and tags only, so every kind would still
 need its Describe call for ids, states and addresses (it would add calls, not remove them), and it does
 not cover IAM roles.
@@ -24,17 +29,25 @@ from __future__ import annotations
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
+
+from ansible_collections.fargate.microservice.plugins.module_utils import _cloud_map
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
+from ansible_collections.fargate.microservice.plugins.module_utils import _service_status
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tags_of
 
 # In the order a status screen lists them.
 NETWORK_SECTIONS = ("vpc", "subnets", "route_tables", "internet_gateways", "nat_gateways", "eips", "vpc_endpoints",
                     "security_groups")
+# The service_discovery topology's resources (issue 12): the Cloud Map namespace, its service redis with the instances
+# registered in it, the group D-redis, the Redis task family, the ECS service redis and its running tasks.
+DISCOVERY_SECTIONS = ("cloud_map_namespace", "cloud_map_service", "redis_security_group", "redis_task_definition",
+                      "redis_service", "redis_tasks")
 SECTIONS = NETWORK_SECTIONS + ("load_balancer", "target_group", "listeners", "target_health", "repositories", "cluster",
-                               "log_group", "execution_role", "task_definition", "service", "tasks")
+                               "log_group", "execution_role", "task_definition", "service", "tasks") + DISCOVERY_SECTIONS
 # Sections whose items are not resources of their own (no "missing" entries, no ownership check).
-OBSERVATIONS = ("target_health", "tasks")
+OBSERVATIONS = ("target_health", "tasks", "redis_tasks")
 
 
 @AWSRetry.jittered_backoff()
@@ -79,6 +92,46 @@ def _rules(permissions):
     return sorted(rules, key=lambda r: (r["proto"], str(r["from_port"]), str(r["to_port"]), r["type"], r["target"], r["description"]))
 
 
+def _ingress(permissions):
+    """A group's ingress rules, one per protocol and port range, with the groups and CIDRs they admit."""
+    return [{"protocol": p.get("IpProtocol"), "from_port": p.get("FromPort"), "to_port": p.get("ToPort"),
+             "groups": sorted(g.get("GroupId", "") for g in p.get("UserIdGroupPairs") or []),
+             "cidrs": sorted([r.get("CidrIp", "") for r in p.get("IpRanges") or []]
+                             + [r.get("CidrIpv6", "") for r in p.get("Ipv6Ranges") or []])}
+            for p in permissions or []]
+
+
+def _deployments(service):
+    """A DescribeServices service's deployments, each with its counts and rollout state."""
+    return [{"id": d.get("id"), "status": d.get("status"), "task_definition": d.get("taskDefinition", "").rsplit("/", 1)[-1],
+             "desired": d.get("desiredCount"), "running": d.get("runningCount"), "pending": d.get("pendingCount"),
+             "failed_tasks": d.get("failedTasks", 0), "rollout_state": d.get("rolloutState", ""),
+             "rollout_state_reason": d.get("rolloutStateReason", ""), "created": _iso(d.get("createdAt")),
+             "updated": _iso(d.get("updatedAt"))}
+            for d in service.get("deployments") or []]
+
+
+def _task_definition_item(kind, r, n):
+    images = {c["name"]: c.get("image", "") for c in r.get("containerDefinitions") or []}
+    return _item(kind, n, r["taskDefinitionArn"], r.get("status"), revision=r.get("revision"), family=r.get("family"),
+                 cpu=r.get("cpu"), memory=r.get("memory"), images=images,
+                 image_tags={k: v.rsplit(":", 1)[-1] if ":" in v.rsplit("/", 1)[-1] else "" for k, v in images.items()},
+                 registered=r.get("registeredAt"))
+
+
+def _task_item(kind, t):
+    """A DescribeTasks task: status, health, revision, start, stop reason, address and containers."""
+    details = [d for a in t.get("attachments") or [] for d in a.get("details") or []]
+    address = next((d.get("value", "") for d in details if d.get("name") == "privateIPv4Address"), "")
+    return _item(kind, t["taskArn"].rsplit("/", 1)[-1], t["taskArn"], t.get("lastStatus"),
+                 desired_status=t.get("desiredStatus"), health=t.get("healthStatus", "UNKNOWN"),
+                 task_definition=t.get("taskDefinitionArn", "").rsplit("/", 1)[-1], started=t.get("startedAt"),
+                 stopped_reason=t.get("stoppedReason", ""), zone=t.get("availabilityZone", ""), address=address,
+                 containers=[{"name": c.get("name"), "status": c.get("lastStatus"), "health": c.get("healthStatus", ""),
+                              "exit_code": c.get("exitCode"), "reason": c.get("reason", "")}
+                             for c in t.get("containers") or []])
+
+
 class DeploymentInfo:
     """Collects the requested sections of one deployment.
 
@@ -88,11 +141,19 @@ class DeploymentInfo:
     def __init__(self, client_factory, deployment, include=None, nat_mode="single", zone_count=2,
                  repositories=_naming.DEFAULT_REPOSITORIES, interface_endpoint_services=_naming.DEFAULT_INTERFACE_ENDPOINTS,
                  task_family=_naming.DEFAULT_TASK_FAMILY, service_name=_naming.DEFAULT_SERVICE_NAME,
-                 vpc_attributes=False):
-        self.names = _naming.deployment_names(deployment, zone_count=zone_count, nat_mode=nat_mode,
-                                              repositories=list(repositories),
-                                              interface_endpoints=list(interface_endpoint_services),
-                                              task_family=task_family, service_name=service_name)
+                 vpc_attributes=False, topology=_naming.DEFAULT_TOPOLOGY, cloud_map_namespace=None, redis_service_name=_naming.REDIS_SERVICE_NAME,
+                 redis_task_family=None):
+        if cloud_map_namespace and not _cloud_map._DNS_NAME.match(cloud_map_namespace):
+            raise ValueError(f"cloud_map_namespace {cloud_map_namespace!r} is not a DNS name; use one such as internal-countweb.local.")
+        contract = dict(zone_count=zone_count, nat_mode=nat_mode, repositories=list(repositories),
+                        interface_endpoints=list(interface_endpoint_services), task_family=task_family,
+                        service_name=service_name, namespace=cloud_map_namespace or None,
+                        redis_service_name=redis_service_name or _naming.REDIS_SERVICE_NAME,
+                        redis_task_family=redis_task_family or None)
+        self.names = _naming.deployment_names(deployment, topology=topology, **contract)
+        # The DISCOVERY_SECTIONS look these names up in either topology (in sidecar: what a switch left behind).
+        self.topology = topology
+        self.discovery_names = _naming.deployment_names(deployment, topology="service_discovery", **contract)
         self.deployment = deployment
         self.include = [s for s in SECTIONS if s in (include or SECTIONS)]
         self._client_factory = client_factory
@@ -463,25 +524,167 @@ class DeploymentInfo:
                                 for c in t.get("containers") or []]))
         return sorted(items, key=lambda i: str(i["started"] or ""))
 
+    # -- service_discovery topology (issue 12) ----------------------------------------------------
+    # Looked up by the service_discovery names in either topology; expected (else missing) only in service_discovery.
+
+    def _discovery_expected(self, name):
+        return [name] if self.topology == "service_discovery" and name else []
+
+    def _discovery_sort(self, kind, found, name, name_of, tags_of_item, make_item):
+        """_sort for one name that is a contract name in either topology (a same-named resource without the ownership
+        tag is unowned even in sidecar), but missing only in service_discovery."""
+        owned = self._sort(kind, found, [name], name_of, tags_of_item, make_item)
+        if not self._discovery_expected(name):
+            self.missing = [m for m in self.missing if (m["kind"], m["name"]) != (kind, name)]
+        return owned
+
+    def _servicediscovery(self):
+        """The servicediscovery client the _cloud_map functions take (every call with aws_retry=True)."""
+        def compute():
+            client = self.client("servicediscovery")
+            if isinstance(client, RetryingBotoClientWrapper):
+                return client
+            return RetryingBotoClientWrapper(client, AWSRetry.jittered_backoff())
+        return self._once("servicediscovery", compute)
+
+    def _namespaces(self):
+        """Every private DNS namespace of the topology's name, each as (namespace, tags)."""
+        return self._once("cloud_map_namespaces", lambda: _cloud_map.find_namespaces(
+            self._servicediscovery(), self.discovery_names["cloud_map_namespace"]))
+
+    def cloud_map_namespace(self):
+        found = [dict(ns, _tags=tags) for ns, tags in self._namespaces()]
+
+        def make(r, t, n):
+            view = _cloud_map._namespace_view(r, t)
+            return _item("cloud_map_namespace", n, view["id"],
+                         f"hosted zone {view['hosted_zone_id']}" if view["hosted_zone_id"] else "no hosted zone",
+                         arn=view["arn"], type=view["type"], hosted_zone_id=view["hosted_zone_id"] or "")
+        return self._discovery_sort("cloud_map_namespace", found, self.discovery_names["cloud_map_namespace"],
+                                    lambda r, t: r.get("Name"), lambda r: r["_tags"], make)
+
+    def cloud_map_service(self):
+        """The Cloud Map service redis in the owned namespace, with the instances registered in it and their health."""
+        name = self.discovery_names["cloud_map_service"]
+        sd = self._servicediscovery()
+        found = []
+        for namespace, tags in self._namespaces():
+            if self._owned(tags):
+                found += [dict(service, _tags=service_tags, _namespace=namespace["Name"])
+                          for service, service_tags in _cloud_map.find_services(sd, namespace["Id"], name)]
+
+        def make(r, t, n):
+            view = _cloud_map._service_view(r, t)
+            # Only an owned service's instances are read (an unowned one is only named).
+            instances = _cloud_map.service_instances(sd, r) if self._owned(t) else []
+            return _item("cloud_map_service", n, view["id"], f"{len(instances)} instance(s) registered", arn=view["arn"],
+                         namespace_id=view["namespace_id"], dns_name=f"{n}.{r['_namespace']}",
+                         dns_records=view["dns_records"], custom_health_check=view["custom_health_check"],
+                         instances=[{k: v for k, v in i.items() if k != "attributes"} for i in instances],
+                         healthy=sum(1 for i in instances if i["health"] == "HEALTHY"))
+        return self._discovery_sort("cloud_map_service", found, name, lambda r, t: r.get("Name"), lambda r: r["_tags"], make)
+
+    def redis_security_group(self):
+        """D-redis with its ingress rules; an unowned one says in which VPC it is (the cloud_map role refuses it there)."""
+        name = self.discovery_names["security_groups"]["redis"]
+        found = _paginate(self.client("ec2"), "describe_security_groups",
+                          Filters=[{"Name": "group-name", "Values": [name]}]).get("SecurityGroups", [])
+        items = self._discovery_sort(
+            "redis_security_group", found, name, lambda r, t: r.get("GroupName"), tags_of,
+            lambda r, t, n: _item("redis_security_group", n, r["GroupId"],
+                                  f"{len(r.get('IpPermissions') or [])} ingress rule(s)", vpc_id=r.get("VpcId"),
+                                  ingress=_ingress(r.get("IpPermissions"))))
+        vpcs = {r["GroupId"]: r.get("VpcId") for r in found}
+        for entry in self.unowned:
+            if entry["kind"] == "redis_security_group":
+                entry["vpc_id"] = vpcs.get(entry["id"], "")
+        # The security_groups section lists D-redis as missing already when it is asked for too (service_discovery).
+        if "security_groups" in self.include and name in self.names["security_groups"].values():
+            self.missing = [m for m in self.missing if (m["kind"], m["name"]) != ("redis_security_group", name)]
+        return items
+
+    def _redis_service(self):
+        def compute():
+            if not self._cluster():
+                return []
+            try:
+                found = _call(self.client("ecs"), "describe_services", cluster=self.names["cluster"],
+                              services=[self.discovery_names["redis_service"]], include=["TAGS"])
+            except is_boto3_error_code("ClusterNotFoundException"):
+                return []
+            return [s for s in found.get("services", []) if s.get("status") == "ACTIVE"]
+        return self._once("redis_service", compute)
+
+    def _owned_redis_service(self):
+        return [s for s in self._redis_service() if self._owned(tags_of(s, "tags"))]
+
+    def redis_service(self):
+        def make(r, t, n):
+            net = (r.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+            return _item("redis_service", n, r["serviceArn"], r.get("status"), desired=r.get("desiredCount"),
+                         running=r.get("runningCount"), pending=r.get("pendingCount"),
+                         task_definition=r.get("taskDefinition", "").rsplit("/", 1)[-1],
+                         rollout_state=_service_status.rollout_state(r), deployments=_deployments(r),
+                         launch_type=r.get("launchType", ""),
+                         registries=[x.get("registryArn", "") for x in r.get("serviceRegistries") or []],
+                         subnet_ids=sorted(net.get("subnets") or []), security_group_ids=sorted(net.get("securityGroups") or []),
+                         assign_public_ip=net.get("assignPublicIp", "DISABLED"),
+                         load_balancers=len(r.get("loadBalancers") or []))
+        return self._discovery_sort("redis_service", self._redis_service(), self.discovery_names["redis_service"],
+                                    lambda r, t: r["serviceName"], lambda r: tags_of(r, "tags"), make)
+
+    def redis_task_definition(self):
+        """The redis service's task definition, or (without one) the Redis family's newest ACTIVE revision."""
+        owned_service = self._owned_redis_service()
+        family = self.discovery_names["redis_task_family"]
+        try:
+            found = _call(self.client("ecs"), "describe_task_definition",
+                          taskDefinition=owned_service[0]["taskDefinition"] if owned_service else family, include=["TAGS"])
+            found_list = [dict(found["taskDefinition"], tags=found.get("tags") or [])]
+        except is_boto3_error_code("ClientException"):
+            found_list = []
+        found_list = [t for t in found_list if t.get("status") == "ACTIVE" or owned_service]
+        return self._discovery_sort("redis_task_definition", found_list, family, lambda r, t: r["family"],
+                                    lambda r: tags_of(r, "tags"), lambda r, t, n: _task_definition_item("redis_task_definition", r, n))
+
+    def redis_tasks(self):
+        if not self._owned_redis_service():
+            return []
+        ecs = self.client("ecs")
+        cluster, service = self.names["cluster"], self.discovery_names["redis_service"]
+        arns = _paginate(ecs, "list_tasks", cluster=cluster, serviceName=service, desiredStatus="RUNNING").get("taskArns", [])
+        items = []
+        for start in range(0, len(arns), 100):  # DescribeTasks takes at most 100
+            for t in _call(ecs, "describe_tasks", cluster=cluster, tasks=arns[start:start + 100]).get("tasks", []):
+                items.append(_task_item("redis_tasks", t))
+        return sorted(items, key=lambda i: str(i["started"] or ""))
+
     # -- all of it --------------------------------------------------------------------------------
 
     def collect(self):
         for section in self.include:
             self.resources[section] = getattr(self, section)()
         owned = []
+        seen = set()
         for section in self.include:
             if section in OBSERVATIONS:
                 continue
             value = self.resources[section]
             for item in (sum(value.values(), []) if isinstance(value, dict) else value):
-                owned.append(item)
+                # One resource that two sections show (D-redis: security_groups and redis_security_group) counts once.
+                if item["id"] not in seen:
+                    seen.add(item["id"])
+                    owned.append(item)
+        unowned = {}
+        for item in self.unowned:  # the same: once, with the fields of every section that saw it
+            unowned.setdefault(item["id"], {}).update(item)
         return {
             "deployment": self.deployment,
             "include": list(self.include),
             "names": self.names,
             "resources": self.resources,
             "owned": owned,
-            "unowned": sorted(self.unowned, key=lambda i: (i["kind"], i["name"])),
+            "unowned": sorted(unowned.values(), key=lambda i: (i["kind"], i["name"])),
             "missing": self.missing,
             "complete": not self.missing,
             "deleted": self.deleted,

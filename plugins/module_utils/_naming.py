@@ -105,13 +105,16 @@ def endpoint_name(deployment, service):
 
 def deployment_names(deployment, zone_count=DEFAULT_ZONE_COUNT, nat_mode="single", repositories=DEFAULT_REPOSITORIES,
                      interface_endpoints=DEFAULT_INTERFACE_ENDPOINTS, task_family=DEFAULT_TASK_FAMILY,
-                     service_name=DEFAULT_SERVICE_NAME, topology=DEFAULT_TOPOLOGY, namespace=None):
+                     service_name=DEFAULT_SERVICE_NAME, topology=DEFAULT_TOPOLOGY, namespace=None,
+                     redis_service_name=REDIS_SERVICE_NAME, redis_task_family=None):
     """Every resource name of deployment ``deployment`` under the given network shape and role variables.
 
     ``topology`` is microservice_topology: with ``service_discovery`` the web task family defaults to
     ``<D>-web-task`` and the names of the Redis service's resources are filled in (Redis task family, ECS
     service, Cloud Map namespace ``namespace`` or ``internal-<D>.local``, Cloud Map service, security group
     ``<D>-redis``); with ``sidecar`` those are absent (empty strings) and the family is ``<D>-web-redis-task``.
+    ``redis_service_name`` (service_redis_name) and ``redis_task_family`` (task_redis_family, default
+    ``<D>-redis-task``) name the Redis ECS service and its family in service_discovery.
 
     ``zone_count`` is the number of subnet pairs (len(network_public_subnet_cidrs)), ``nat_mode`` is
     network_nat_mode, ``repositories`` registry_repositories, ``interface_endpoints``
@@ -175,10 +178,14 @@ def deployment_names(deployment, zone_count=DEFAULT_ZONE_COUNT, nat_mode="single
         "service": service_name,
         # The topology and, in service_discovery, the Redis service's resources ("" in sidecar).
         "topology": topology,
-        "redis_task_family": f"{d}-{REDIS_TASK_FAMILY_SUFFIX}" if discovery else "",
-        "redis_service": REDIS_SERVICE_NAME if discovery else "",
+        "redis_task_family": (redis_task_family or f"{d}-{REDIS_TASK_FAMILY_SUFFIX}") if discovery else "",
+        "redis_service": (redis_service_name or REDIS_SERVICE_NAME) if discovery else "",
         "cloud_map_namespace": namespace,
         "cloud_map_service": REDIS_SERVICE_NAME if discovery else "",
+        # The DNS name web resolves (the Cloud Map service's A records), and the Name tag the cloud_map role gives
+        # that service ("" in sidecar).
+        "redis_dns_name": f"{REDIS_SERVICE_NAME}.{namespace}" if discovery else "",
+        "cloud_map_service_tag_name": f"{d}-{REDIS_SERVICE_NAME}" if discovery else "",
         # What the web tasks are given as REDIS_ADDR: localhost in the sidecar, the Cloud Map name otherwise.
         "redis_address": f"{REDIS_SERVICE_NAME}.{namespace}:{REDIS_PORT}" if discovery else f"localhost:{REDIS_PORT}",
         # Application Auto Scaling: the service's resource id and its target-tracking policy.

@@ -15,6 +15,11 @@ description:
     tier, route tables, internet gateways, NAT gateways, Elastic IPs, VPC endpoints, security groups, load balancer,
     target group, listeners, ECR repositories, ECS cluster, log group, task execution role, task definition and ECS
     service; optionally also the target group's target health and the service's running tasks.
+  - The service_discovery topology's resources (O(topology)) are sections of their own - C(cloud_map_namespace),
+    C(cloud_map_service) (with the instances registered in it and their health status), C(redis_security_group)
+    (C(<D>-redis) with its ingress rules), C(redis_task_definition), C(redis_service) (with its rollout) and
+    C(redis_tasks). They are looked up in either topology; only with O(topology=service_discovery) is what is not owned
+    missing, so with V(sidecar) an owned one is what a switch back to sidecar has not removed yet.
   - A resource is reported as owned only when it carries the ownership tag C(fargate.microservice/deployment=D); one
     with a contract name and no ownership tag is listed under RV(unowned), never as owned. Resources of other
     deployments (tagged for them) are never reported.
@@ -49,7 +54,8 @@ options:
     elements: str
     choices: [vpc, subnets, route_tables, internet_gateways, nat_gateways, eips, vpc_endpoints, security_groups,
               load_balancer, target_group, listeners, target_health, repositories, cluster, log_group, execution_role,
-              task_definition, service, tasks]
+              task_definition, service, tasks, cloud_map_namespace, cloud_map_service, redis_security_group,
+              redis_task_definition, redis_service, redis_tasks]
   nat_mode:
     description: The network's C(network_nat_mode); decides which NAT gateways, Elastic IPs, route tables, VPC endpoints
       and security groups are expected.
@@ -87,6 +93,24 @@ options:
       - The network role compares them before it skips M(amazon.aws.ec2_vpc_net).
     type: bool
     default: false
+  topology:
+    description:
+      - C(microservice_topology). V(service_discovery) expects the Redis service's resources (the C(redis_*) and
+        C(cloud_map_*) sections, and C(<D>-redis) among the security groups) and makes C(<D>-web-task) the default
+        O(task_family); with V(sidecar) none of them is expected.
+    type: str
+    choices: [sidecar, service_discovery]
+    default: sidecar
+  cloud_map_namespace:
+    description: The Cloud Map private DNS namespace (C(microservice_cloud_map_namespace)); default C(internal-<deployment>.local).
+    type: str
+  redis_service_name:
+    description: The ECS service that runs Redis in service_discovery (C(service_redis_name)), in cluster C(D).
+    type: str
+    default: redis
+  redis_task_family:
+    description: The Redis task definition family (C(task_redis_family)); default C(<deployment>-redis-task).
+    type: str
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -104,6 +128,13 @@ EXAMPLES = r"""
     deployment: countweb
     include: [vpc, subnets, security_groups]
   register: network
+
+- name: Find the service_discovery topology's Cloud Map service, its instances and the ECS service redis
+  fargate.microservice.deployment_info:
+    deployment: countweb
+    topology: service_discovery
+    include: [cloud_map_namespace, cloud_map_service, redis_service]
+  register: discovery
 
 - name: Use the public subnets
   ansible.builtin.debug:
@@ -140,11 +171,18 @@ resources:
       C(target), C(description)).
     - C(security_groups) lists every owned group of a contract name, also one the NAT mode does not expect (C(D-endpoints)
       after a switch away from mode C(none)); only the expected ones can be missing.
+    - The service_discovery sections add C(hosted_zone_id) (cloud_map_namespace); C(dns_name), C(dns_records),
+      C(instances) (each C(id), C(ipv4), C(health), C(zone), C(task_definition_family)) and C(healthy)
+      (cloud_map_service); C(vpc_id) and C(ingress) (each C(protocol), C(from_port), C(to_port), C(groups), C(cidrs))
+      (redis_security_group); C(rollout_state), C(deployments), C(registries), C(subnet_ids), C(security_group_ids),
+      C(assign_public_ip) (redis_service); C(address) (redis_tasks).
   returned: always
   type: dict
   sample: {"vpc": [{"kind": "vpc", "name": "countweb-vpc", "id": "vpc-0abc", "state": "available", "cidr": "10.1.0.0/16"}]}
 owned:
-  description: Every owned resource of the sections, in one list (target health and tasks are observations, not resources).
+  description:
+    - Every owned resource of the sections, in one list, each once (target health and tasks are observations, not
+      resources).
   returned: always
   type: list
   elements: dict
@@ -152,6 +190,8 @@ unowned:
   description:
     - Resources with a contract name that carry no ownership tag at all (the roles never change them).
     - One tagged for another deployment is that deployment's and is not reported.
+    - The service_discovery sections' names count in either topology; an unowned C(redis_security_group) also has its
+      C(vpc_id).
   returned: always
   type: list
   elements: dict
@@ -198,11 +238,16 @@ def main():
             task_family=dict(type="str"),
             service_name=dict(type="str", default=_naming.DEFAULT_SERVICE_NAME),
             vpc_attributes=dict(type="bool", default=False),
+            topology=dict(type="str", choices=list(_naming.TOPOLOGIES), default=_naming.DEFAULT_TOPOLOGY),
+            cloud_map_namespace=dict(type="str"),
+            redis_service_name=dict(type="str", default=_naming.REDIS_SERVICE_NAME),
+            redis_task_family=dict(type="str"),
         ),
         supports_check_mode=True,
     )
     keys = ("deployment", "include", "nat_mode", "zone_count", "repositories", "interface_endpoint_services",
-            "task_family", "service_name", "vpc_attributes")
+            "task_family", "service_name", "vpc_attributes", "topology", "cloud_map_namespace", "redis_service_name",
+            "redis_task_family")
     params = {key: module.params[key] for key in keys}
     error = _naming.deployment_name_error(params["deployment"], "deployment")
     if error:

@@ -33,6 +33,8 @@ STATUS = "playbooks/status.yml"
 STACK = "tests/integration/fixtures/stack.yml"
 # Not "hstat": that is this helper's local stack (its HAProxy and containers are found by deployment name).
 FULL, PARTIAL, EMPTY = "hstatf", "hstatp", "hstate"
+# The service_discovery topology's stack (issue 12).
+DISCOVERY = "hcmsd"
 READ_PREFIXES = ("Describe", "List", "Get")
 RECORDING = Path(tempfile.mkdtemp(prefix="status-recording-")) / "moto_recording"
 
@@ -75,16 +77,17 @@ def actions_of(recording):
     return actions
 
 
-def status_runs(deployment, tmp_path, check=True):
+def status_runs(deployment, tmp_path, check=True, **extra):
     """Run status in text and JSON, each plain and (check) under --check, while recording; return texts, docs, actions."""
     _moto_api("reset-recording")
     _moto_api("start-recording")
     runs, docs = [], []
     try:
         for mode in ([], ["--check"])[:2 if check else 1]:
-            text = itlib.playbook(STATUS, *mode, microservice_deployment=deployment)
+            text = itlib.playbook(STATUS, *mode, microservice_deployment=deployment, **extra)
             path = tmp_path / f"status{len(docs)}.json"
-            js = itlib.playbook(STATUS, *mode, microservice_deployment=deployment, status_format="json", status_path=path)
+            js = itlib.playbook(STATUS, *mode, microservice_deployment=deployment, status_format="json", status_path=path,
+                                **extra)
             for run in (text, js):
                 assert run.rc == 0, run
                 assert run.changed == 0, run
@@ -236,3 +239,96 @@ def test_bad_input_is_refused_before_any_aws_call(tmp_path):
     assert bad_name.rc != 0 and "microservice_deployment 'Bad_Name' is invalid" in bad_name.out
     assert bad_pair.rc != 0 and "give status_path only with json" in bad_pair.out
     assert actions_of(_moto_api("download-recording", "GET")) == []
+
+
+def redis_service(deployment, instance_ip="10.1.1.10"):
+    """What the task and service roles add in service_discovery: the Redis task definition, the ECS service redis in
+    the private subnets with D-redis, registered in the Cloud Map service (which the cloud_map role made), and the
+    instance ECS registers for its task (moto runs no task, so it is registered here, with ECS's attributes)."""
+    names = _naming.deployment_names(deployment, topology="service_discovery")
+    own = names["ownership_tags"]
+    ec2, ecs, sd = (itlib.client(s) for s in ("ec2", "ecs", "servicediscovery"))
+    ecs.tag_resource(resourceArn=ecs.describe_clusters(clusters=[names["cluster"]])["clusters"][0]["clusterArn"],
+                     tags=[{"key": k, "value": v} for k, v in own.items()])
+    ecs_tags = [{"key": k, "value": v} for k, v in dict(own, Name="redis").items()]
+    ecs.register_task_definition(
+        family=names["redis_task_family"], networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+        memory="512", tags=ecs_tags,
+        containerDefinitions=[{"name": "redis", "image": f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{deployment}/redis:7"}])
+    [namespace] = [n for n in sd.list_namespaces()["Namespaces"] if n["Name"] == names["cloud_map_namespace"]]
+    [cm] = sd.list_services(Filters=[{"Name": "NAMESPACE_ID", "Values": [namespace["Id"]]}])["Services"]
+    group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [names["security_groups"]["redis"]]}])
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[
+        {"Name": "tag:Name", "Values": names["subnets"]["private"]}])["Subnets"]]
+    ecs.create_service(cluster=names["cluster"], serviceName="redis", taskDefinition=names["redis_task_family"], desiredCount=1,
+                       launchType="FARGATE", tags=ecs_tags, serviceRegistries=[{"registryArn": cm["Arn"]}],
+                       networkConfiguration={"awsvpcConfiguration": {
+                           "subnets": subnets, "securityGroups": [group["SecurityGroups"][0]["GroupId"]],
+                           "assignPublicIp": "DISABLED"}})
+    sd.register_instance(ServiceId=cm["Id"], InstanceId="0123456789abcdef0123456789abcdef", Attributes={
+        "AWS_INSTANCE_IPV4": instance_ip, "AVAILABILITY_ZONE": "us-east-1a", "ECS_CLUSTER_NAME": deployment,
+        "ECS_SERVICE_NAME": "redis", "ECS_TASK_DEFINITION_FAMILY": names["redis_task_family"]})
+    return {"namespace": namespace["Id"], "cm": cm, "group": group["SecurityGroups"][0]["GroupId"]}
+
+
+def test_a_service_discovery_stack_shows_its_topology_and_says_what_is_missing(tmp_path):
+    sd_vars = {"microservice_topology": "service_discovery"}
+    assert itlib.playbook(STACK, microservice_deployment=DISCOVERY).rc == 0
+    # The cloud_map role makes the namespace, its service and D-redis (its reruns and check mode are
+    # tests/integration/topology's).
+    run = itlib.playbook("site.yml", "--tags=cloud_map", microservice_deployment=DISCOVERY, **sd_vars)
+    assert run.rc == 0 and run.changed > 0, run
+    made = redis_service(DISCOVERY)
+    runs, docs, actions = status_runs(DISCOVERY, tmp_path, **sd_vars)
+    assert_read_only(actions)
+    doc = docs[0]
+    assert docs[1] == doc  # --check shows the same
+    topo = doc["topology"]
+    assert topo["name"] == "service_discovery" and topo["missing"] == [], topo["missing"]
+    assert topo["redis_address"] == f"redis.internal-{DISCOVERY}.local:6379"
+    assert topo["namespace"]["id"] == made["namespace"] and topo["namespace"]["hosted_zone_id"]
+    cm = topo["cloud_map_service"]
+    assert (cm["arn"], cm["dns_records"]) == (made["cm"]["Arn"], [{"type": "A", "ttl": 10}])
+    assert [(i["ipv4"], i["health"]) for i in cm["instances"]] == [("10.1.1.10", "HEALTHY")]
+    assert topo["redis_security_group"]["id"] == made["group"]
+    assert topo["redis_security_group"]["ingress_lines"][0].startswith(f"tcp 6379 from {DISCOVERY}-tasks (sg-")
+    redis = topo["redis_service"]
+    assert (redis["desired"], redis["task_definition"], redis["registered_in"]) == (1, f"{DISCOVERY}-redis-task:1", ["redis"])
+    assert topo["redis_task_definition"]["image_tags"] == {"redis": "7"}
+    # the web side of the topology is not deployed here: its family is the web-only one
+    assert ("task_definition", f"{DISCOVERY}-web-task") in {(m["kind"], m["name"]) for m in doc["missing"]}
+    text = runs[0].out
+    for part in (f"Topology service_discovery: web reaches Redis as redis.internal-{DISCOVERY}.local:6379 (Cloud Map)",
+                 f"namespace internal-{DISCOVERY}.local {made['namespace']}: hosted zone",
+                 f"Cloud Map service redis {made['cm']['Id']} (redis.internal-{DISCOVERY}.local, A TTL 10 s):"
+                 " 1 instance(s) registered, 1 healthy",
+                 "instance 0123456789abcdef0123456789abcdef 10.1.1.10 HEALTHY",
+                 f"security group {DISCOVERY}-redis {made['group']}: tcp 6379 from {DISCOVERY}-tasks",
+                 f"Service redis: ACTIVE, task definition {DISCOVERY}-redis-task:1 (revision 1), images redis:7,"
+                 " registered in Cloud Map service redis"):
+        assert part in text, part
+    assert shows(text, "redis_service", "redis", "service/" + DISCOVERY + "/redis")
+    assert shows(text, "cloud_map_namespace", f"internal-{DISCOVERY}.local", made["namespace"])
+
+    # Partly there: the ECS service redis gone (its instance deregistered, as ECS does), the group deleted.
+    sd, ecs, ec2 = (itlib.client(s) for s in ("servicediscovery", "ecs", "ec2"))
+    sd.deregister_instance(ServiceId=made["cm"]["Id"], InstanceId="0123456789abcdef0123456789abcdef")
+    ecs.delete_service(cluster=DISCOVERY, service="redis", force=True)
+    ec2.delete_security_group(GroupId=made["group"])
+    runs, docs, actions = status_runs(DISCOVERY, tmp_path, check=False, **sd_vars)
+    assert_read_only(actions)
+    topo = docs[0]["topology"]
+    assert sorted((m["kind"], m["name"]) for m in topo["missing"]) == [
+        ("redis_service", "redis"), ("security_groups", f"{DISCOVERY}-redis")]
+    text = runs[0].out
+    assert f"missing: security_groups {DISCOVERY}-redis, redis_service redis" in text
+    assert "The service_discovery topology misses 2 piece(s)" in text
+    assert f"No Redis task is registered in the Cloud Map service redis, so web cannot resolve redis.internal-{DISCOVERY}.local" in text
+
+    # Back in sidecar the namespace and its service are what the switch left, not missing.
+    runs, docs, actions = status_runs(DISCOVERY, tmp_path, check=False, microservice_topology="sidecar")
+    assert_read_only(actions)
+    topo = docs[0]["topology"]
+    assert topo["name"] == "sidecar" and topo["leftovers"] is True and topo["missing"] == []
+    assert {m["kind"] for m in docs[0]["missing"]}.isdisjoint({"cloud_map_namespace", "cloud_map_service", "redis_service"})
+    assert "piece(s) of the service_discovery topology are left (cloud_map_namespace" in runs[0].out
