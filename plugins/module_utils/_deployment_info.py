@@ -111,6 +111,19 @@ class DeploymentInfo:
                 self.missing.append({"kind": kind, "name": name})
         return owned
 
+    def _sort_exact(self, kind, found, expected, name_of, tags_of_item, make_item):
+        """``_sort`` for kinds whose contract name is exact and the deployment's alone (load balancer, target group,
+        log group, execution role): one with that name tagged for another deployment is listed under ``unowned`` too
+        (state ``owned by <other>``), so a role refuses to adopt it instead of taking it for missing."""
+        owned = self._sort(kind, found, expected, name_of, tags_of_item, make_item)
+        for raw in found:
+            tags = tags_of_item(raw)
+            name = name_of(raw, tags)
+            owner = (tags or {}).get(_naming.OWNER_TAG_KEY)
+            if name in expected and owner is not None and not self._owned(tags):
+                self.unowned.append(_item(kind, name, make_item(raw, tags, name)["id"], f"owned by {owner}"))
+        return owned
+
     def _ec2_by_name(self, operation, result_key, **kwargs):
         filters = kwargs.pop("Filters", []) + [{"Name": "tag:Name", "Values": [self.deployment + "-*"]}]
         return _paginate(self.client("ec2"), operation, Filters=filters, **kwargs).get(result_key, [])
@@ -200,14 +213,18 @@ class DeploymentInfo:
         """The load balancer and the target group with their tags (DescribeTags once for both)."""
         def compute():
             elb = self.client("elbv2")
-            try:
-                lbs = _paginate(elb, "describe_load_balancers", Names=[self.names["load_balancer"]])["LoadBalancers"]
-            except is_boto3_error_code("LoadBalancerNotFound"):
-                lbs = []
-            try:
-                tgs = _paginate(elb, "describe_target_groups", Names=[self.names["target_group"]])["TargetGroups"]
-            except is_boto3_error_code("TargetGroupNotFound"):
-                tgs = []
+            # Only the kinds asked for: a role that needs the target group alone does not pay for the load balancer.
+            lbs, tgs = [], []
+            if set(self.include) & {"load_balancer", "listeners"}:
+                try:
+                    lbs = _paginate(elb, "describe_load_balancers", Names=[self.names["load_balancer"]])["LoadBalancers"]
+                except is_boto3_error_code("LoadBalancerNotFound"):
+                    lbs = []
+            if set(self.include) & {"target_group", "target_health"}:
+                try:
+                    tgs = _paginate(elb, "describe_target_groups", Names=[self.names["target_group"]])["TargetGroups"]
+                except is_boto3_error_code("TargetGroupNotFound"):
+                    tgs = []
             arns = [x["LoadBalancerArn"] for x in lbs] + [x["TargetGroupArn"] for x in tgs]
             tags = {}
             if arns:
@@ -226,20 +243,25 @@ class DeploymentInfo:
 
     def load_balancer(self):
         lbs, _tgs, tags = self._elb()
-        return self._sort("load_balancer", lbs, [self.names["load_balancer"]], lambda r, t: r["LoadBalancerName"],
-                          lambda r: tags.get(r["LoadBalancerArn"], {}),
-                          lambda r, t, n: _item("load_balancer", n, r["LoadBalancerArn"], (r.get("State") or {}).get("Code"),
-                                                dns_name=r.get("DNSName"), scheme=r.get("Scheme"),
-                                                created=r.get("CreatedTime")))
+        return self._sort_exact("load_balancer", lbs, [self.names["load_balancer"]], lambda r, t: r["LoadBalancerName"],
+                                lambda r: tags.get(r["LoadBalancerArn"], {}),
+                                lambda r, t, n: _item("load_balancer", n, r["LoadBalancerArn"], (r.get("State") or {}).get("Code"),
+                                                      dns_name=r.get("DNSName"), scheme=r.get("Scheme"),
+                                                      created=r.get("CreatedTime"), vpc_id=r.get("VpcId"),
+                                                      security_group_ids=sorted(r.get("SecurityGroups") or []),
+                                                      subnet_ids=sorted(z["SubnetId"] for z in r.get("AvailabilityZones") or []
+                                                                        if z.get("SubnetId"))))
 
     def target_group(self):
         _lbs, tgs, tags = self._elb()
-        return self._sort("target_group", tgs, [self.names["target_group"]], lambda r, t: r["TargetGroupName"],
-                          lambda r: tags.get(r["TargetGroupArn"], {}),
-                          lambda r, t, n: _item("target_group", n, r["TargetGroupArn"],
-                                                f"{len(r.get('LoadBalancerArns') or [])} load balancer(s)",
-                                                protocol=r.get("Protocol"), port=r.get("Port"),
-                                                target_type=r.get("TargetType"), health_check_path=r.get("HealthCheckPath")))
+        return self._sort_exact("target_group", tgs, [self.names["target_group"]], lambda r, t: r["TargetGroupName"],
+                                lambda r: tags.get(r["TargetGroupArn"], {}),
+                                lambda r, t, n: _item("target_group", n, r["TargetGroupArn"],
+                                                      f"{len(r.get('LoadBalancerArns') or [])} load balancer(s)",
+                                                      protocol=r.get("Protocol"), port=r.get("Port"),
+                                                      target_type=r.get("TargetType"), health_check_path=r.get("HealthCheckPath"),
+                                                      vpc_id=r.get("VpcId"),
+                                                      load_balancer_arns=list(r.get("LoadBalancerArns") or [])))
 
     def listeners(self):
         items = []
@@ -312,11 +334,11 @@ class DeploymentInfo:
             # ListTagsForResource takes the ARN without DescribeLogGroups' trailing ":*" (logGroupArn where given).
             arn = g.get("logGroupArn") or g["arn"].rstrip("*").rstrip(":")
             g["_tags"] = _call(logs, "list_tags_for_resource", resourceArn=arn).get("tags", {})
-        return self._sort("log_group", found, [name], lambda r, t: r["logGroupName"], lambda r: r["_tags"],
-                          lambda r, t, n: _item("log_group", n, r["arn"].rstrip("*").rstrip(":"),
-                                                f"retention {r['retentionInDays']} days" if r.get("retentionInDays")
-                                                else "never expires", retention_days=r.get("retentionInDays"),
-                                                stored_bytes=r.get("storedBytes")))
+        return self._sort_exact("log_group", found, [name], lambda r, t: r["logGroupName"], lambda r: r["_tags"],
+                                lambda r, t, n: _item("log_group", n, r["arn"].rstrip("*").rstrip(":"),
+                                                      f"retention {r['retentionInDays']} days" if r.get("retentionInDays")
+                                                      else "never expires", retention_days=r.get("retentionInDays"),
+                                                      stored_bytes=r.get("storedBytes"), tags=dict(r["_tags"])))
 
     def execution_role(self):
         name = self.names["execution_role"]
@@ -324,8 +346,13 @@ class DeploymentInfo:
             found = [_call(self.client("iam"), "get_role", RoleName=name)["Role"]]
         except is_boto3_error_code("NoSuchEntity"):
             found = []
-        return self._sort("execution_role", found, [name], lambda r, t: r["RoleName"], tags_of,
-                          lambda r, t, n: _item("execution_role", n, r["Arn"], "present", created=r.get("CreateDate")))
+        # The partition of the role's ARN is the account's (arn:<partition>:iam::...), so a role that exists spares the
+        # ecs_cluster role its sts:GetCallerIdentity.
+        return self._sort_exact("execution_role", found, [name], lambda r, t: r["RoleName"], tags_of,
+                                lambda r, t, n: _item("execution_role", n, r["Arn"], "present", created=r.get("CreateDate"),
+                                                      partition=r["Arn"].split(":")[1],
+                                                      description=r.get("Description", ""),
+                                                      tags=tags_of(r)))
 
     def _service(self):
         def compute():
