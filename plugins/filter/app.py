@@ -9,6 +9,8 @@
 - ``deployment_left_alone``: a deployment_info result and kinds -> one sentence per resource left alone.
 - ``deployment_network``: a deployment_info result, a tier and a group -> VPC, subnet and group ids.
 - ``alb_network_error``: deployment_network's answer -> what the load balancer lacks, or "".
+- ``target_group_in_sync``: a deployment_info result and alb_target_group's options -> whether it would change nothing.
+- ``load_balancer_in_sync``: a deployment_info result and elb_application_lb's options -> whether it would change nothing.
 - ``task_families``: a deployment -> every task definition family it may hold revisions of.
 - ``fargate_size_errors``: task cpu and memory -> the task definition module's own Fargate size check.
 - ``capacity_strategy_errors``: a capacity provider strategy -> the cluster module's own strategy check.
@@ -46,6 +48,8 @@ class FilterModule:
             "deployment_left_alone": _wrap(_app_plan.left_alone),
             "deployment_network": _wrap(_app_plan.network),
             "alb_network_error": _wrap(_app_plan.alb_network_error),
+            "target_group_in_sync": _wrap(_app_plan.target_group_in_sync),
+            "load_balancer_in_sync": _wrap(_app_plan.load_balancer_in_sync),
             "task_families": _wrap(_app_plan.task_families),
             "fargate_size_errors": _wrap(_app_plan.fargate_size_errors),
             "capacity_strategy_errors": _wrap(_app_plan.capacity_strategy_errors),

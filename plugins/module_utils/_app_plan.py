@@ -12,8 +12,13 @@ ownership, a network, a revision choice or an update plan in Jinja. Exposed as f
 
 from __future__ import annotations
 
+import copy
 import re
 
+from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import _group_listeners
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import validate_strategy
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
@@ -101,6 +106,60 @@ def alb_network_error(net, info):
         f" (found {len(net['zones'])}) in its VPC {names.get('vpc')}, all tagged {_naming.OWNER_TAG_KEY}={info.get('deployment')};"
         " run the network role first (ansible-playbook site.yml --tags network)."
     )
+
+
+def target_group_in_sync(info, options):
+    """Whether fargate.microservice.alb_target_group with ``options`` would change nothing on the owned target group.
+
+    Its own comparison (``_alb_target_group.desired_settings`` and ``plan_update``) on the settings deployment_info
+    read (``target_group_attributes: true``). False when there is no owned group, no settings, or a change AWS cannot
+    make in place (the module then says what to do).
+    """
+    item = ownership(info, "target_group")["item"]
+    current = item.get("settings") if item else None
+    if not current:
+        return False
+    params = dict(options)
+    params.setdefault("purge_tags", True)
+    try:
+        health, attributes, to_set, to_remove = _alb_target_group.plan_update(current, _alb_target_group.desired_settings(params))
+    except _alb_target_group.ImmutableChangeError:
+        return False
+    return not (health or attributes or to_set or to_remove)
+
+
+def load_balancer_in_sync(info, options):
+    """Whether amazon.aws.elb_application_lb with ``options`` would change nothing on the owned load balancer.
+
+    ``options``: ``subnets``, ``security_groups``, ``tags`` (purged), ``listeners`` (purged; default actions may name
+    the target group by ``TargetGroupName``). The same comparisons as that module's (amazon.aws 10.1.2 elbv2:
+    ``compare_subnets``, ``compare_security_groups``, ``compare_aws_tags``, ``_group_listeners``); the attributes it
+    leaves alone when not given (none are) and the rules of listeners given without ``Rules`` are not compared, as
+    there. False when there is no owned load balancer or target group, or the listeners were not looked up.
+    """
+    lb = ownership(info, "load_balancer")["item"]
+    tg = ownership(info, "target_group")["item"]
+    listeners = (info.get("resources") or {}).get("listeners")
+    if not lb or not tg or listeners is None:
+        return False
+    if set(lb.get("subnet_ids") or []) != set(options["subnets"]):
+        return False
+    if set(lb.get("security_group_ids") or []) != set(options["security_groups"]):
+        return False
+    to_set, to_remove = compare_aws_tags(lb.get("tags") or {}, options["tags"] or {}, purge_tags=True)
+    if to_set or to_remove:
+        return False
+    wanted = copy.deepcopy(list(options["listeners"]))
+    for listener in wanted:
+        for action in listener.get("DefaultActions") or []:
+            name = action.pop("TargetGroupName", None)
+            if name is not None:
+                if name != tg["name"]:
+                    return False
+                action["TargetGroupArn"] = tg["id"]
+    current = [copy.deepcopy(i["listener"]) for i in listeners if i.get("load_balancer_arn") == lb["id"] and i.get("listener")]
+    to_add, to_modify, to_delete = _group_listeners(current, wanted)
+    return not (to_add or to_modify or to_delete)
 
 
 # -- task -------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from __future__ import annotations
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tags_of
@@ -65,12 +66,15 @@ class DeploymentInfo:
 
     def __init__(self, client_factory, deployment, include=None, nat_mode="single", zone_count=2,
                  repositories=_naming.DEFAULT_REPOSITORIES, interface_endpoint_services=_naming.DEFAULT_INTERFACE_ENDPOINTS,
-                 task_family=_naming.DEFAULT_TASK_FAMILY, service_name=_naming.DEFAULT_SERVICE_NAME):
+                 task_family=_naming.DEFAULT_TASK_FAMILY, service_name=_naming.DEFAULT_SERVICE_NAME,
+                 target_group_attributes=False):
         self.names = _naming.deployment_names(deployment, zone_count=zone_count, nat_mode=nat_mode,
                                               repositories=list(repositories),
                                               interface_endpoints=list(interface_endpoint_services),
                                               task_family=task_family, service_name=service_name)
         self.deployment = deployment
+        # target_group items also carry "settings" (with DescribeTargetGroupAttributes: one more call).
+        self.target_group_attributes = bool(target_group_attributes)
         self.include = [s for s in SECTIONS if s in (include or SECTIONS)]
         self._client_factory = client_factory
         self._clients = {}
@@ -247,13 +251,30 @@ class DeploymentInfo:
                                 lambda r: tags.get(r["LoadBalancerArn"], {}),
                                 lambda r, t, n: _item("load_balancer", n, r["LoadBalancerArn"], (r.get("State") or {}).get("Code"),
                                                       dns_name=r.get("DNSName"), scheme=r.get("Scheme"),
-                                                      created=r.get("CreatedTime"), vpc_id=r.get("VpcId"),
+                                                      created=r.get("CreatedTime"), vpc_id=r.get("VpcId"), tags=dict(t),
                                                       security_group_ids=sorted(r.get("SecurityGroups") or []),
                                                       subnet_ids=sorted(z["SubnetId"] for z in r.get("AvailabilityZones") or []
                                                                         if z.get("SubnetId"))))
 
     def target_group(self):
         _lbs, tgs, tags = self._elb()
+        if self.target_group_attributes:
+            for r in tgs:
+                if self._owned(tags.get(r["TargetGroupArn"])):
+                    found = _call(self.client("elbv2"), "describe_target_group_attributes", TargetGroupArn=r["TargetGroupArn"])
+                    r["_attributes"] = {a["Key"]: a["Value"] for a in found.get("Attributes", [])}
+
+        def settings(r, t):
+            # In fargate.microservice.alb_target_group's option names (its read_target_group), for its plan_update.
+            if "_attributes" not in r:
+                return None
+            state = {option: r.get(field) for option, field in list(_alb_target_group.IMMUTABLE_FIELDS.items())
+                     + list(_alb_target_group.HEALTH_FIELDS.items())}
+            state.update(target_group_name=r["TargetGroupName"], target_group_arn=r["TargetGroupArn"],
+                         load_balancer_arns=r.get("LoadBalancerArns", []), tags=dict(t),
+                         matcher=_alb_target_group.normalize_matcher((r.get("Matcher") or {}).get("HttpCode", "200")),
+                         deregistration_delay=int(r["_attributes"].get(_alb_target_group.DEREGISTRATION_KEY, 300)))
+            return state
         return self._sort_exact("target_group", tgs, [self.names["target_group"]], lambda r, t: r["TargetGroupName"],
                                 lambda r: tags.get(r["TargetGroupArn"], {}),
                                 lambda r, t, n: _item("target_group", n, r["TargetGroupArn"],
@@ -261,7 +282,8 @@ class DeploymentInfo:
                                                       protocol=r.get("Protocol"), port=r.get("Port"),
                                                       target_type=r.get("TargetType"), health_check_path=r.get("HealthCheckPath"),
                                                       vpc_id=r.get("VpcId"),
-                                                      load_balancer_arns=list(r.get("LoadBalancerArns") or [])))
+                                                      load_balancer_arns=list(r.get("LoadBalancerArns") or []),
+                                                      tags=dict(t), settings=settings(r, t)))
 
     def listeners(self):
         items = []
@@ -273,9 +295,12 @@ class DeploymentInfo:
                 target = action.get("TargetGroupArn", "").split("/")[-2:-1]
                 if action.get("RedirectConfig"):
                     target = [f"{action['RedirectConfig'].get('Protocol', '')}:{action['RedirectConfig'].get('Port', '')}"]
+                # "listener": the DescribeListeners fields amazon.aws's listener comparison reads (elbv2._group_listeners).
                 items.append(_item("listeners", f"{r.get('Protocol')}:{r.get('Port')}", r["ListenerArn"],
                                    " ".join([action.get("Type", "")] + target).strip(),
-                                   protocol=r.get("Protocol"), port=r.get("Port")))
+                                   protocol=r.get("Protocol"), port=r.get("Port"), load_balancer_arn=lb["LoadBalancerArn"],
+                                   listener={k: r[k] for k in ("ListenerArn", "Port", "Protocol", "SslPolicy", "Certificates",
+                                                               "DefaultActions", "AlpnPolicy") if k in r}))
             if not found.get("Listeners"):
                 self.missing.append({"kind": "listeners", "name": f"a listener on {lb['LoadBalancerName']}"})
         return sorted(items, key=lambda i: i["port"] or 0)

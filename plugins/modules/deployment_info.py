@@ -80,6 +80,14 @@ options:
     description: ECS service name (C(service_name)) in cluster C(D).
     type: str
     default: web
+  target_group_attributes:
+    description:
+      - Also read the target group's attributes (one more call), so that each C(target_group) item carries C(settings):
+        the group in the option names of M(fargate.microservice.alb_target_group), for a role to tell whether that module
+        would change anything.
+    type: bool
+    default: false
+    version_added: 0.1.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -125,6 +133,10 @@ resources:
       C(cidr), C(zone), C(tier) (subnets), C(dns_name) (load balancer), C(desired), C(running), C(pending),
       C(deployments) with their C(rollout_state) (service), C(images) and C(image_tags) (task definition), C(health),
       C(started), C(containers) (tasks), C(reason) (target health).
+    - C(load_balancer) items also carry C(vpc_id), C(subnet_ids), C(security_group_ids) and C(tags); C(target_group) items
+      C(vpc_id), C(load_balancer_arns), C(tags) and C(settings) (with O(target_group_attributes), else null); C(listeners)
+      items C(load_balancer_arn) and C(listener) (the DescribeListeners fields); C(log_group) items C(retention_days) and
+      C(tags); C(execution_role) items C(partition), C(description) and C(tags).
   returned: always
   type: dict
   sample: {"vpc": [{"kind": "vpc", "name": "countweb-vpc", "id": "vpc-0abc", "state": "available", "cidr": "10.1.0.0/16"}]}
@@ -135,8 +147,10 @@ owned:
   elements: dict
 unowned:
   description:
-    - Resources with a contract name that carry no ownership tag at all (the roles never change them).
-    - One tagged for another deployment is that deployment's and is not reported.
+    - Resources with a contract name that carry no ownership tag at all (the roles never change them), C(state=unowned).
+    - One tagged for another deployment is that deployment's and is not reported, except for the kinds whose name is the
+      deployment's alone (load balancer, target group, log group, execution role), with C(state="owned by <deployment>"), so
+      that no role adopts it.
   returned: always
   type: list
   elements: dict
@@ -175,11 +189,12 @@ def main():
             interface_endpoint_services=dict(type="list", elements="str", default=list(_naming.DEFAULT_INTERFACE_ENDPOINTS)),
             task_family=dict(type="str"),
             service_name=dict(type="str", default=_naming.DEFAULT_SERVICE_NAME),
+            target_group_attributes=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     keys = ("deployment", "include", "nat_mode", "zone_count", "repositories", "interface_endpoint_services",
-            "task_family", "service_name")
+            "task_family", "service_name", "target_group_attributes")
     params = {key: module.params[key] for key in keys}
     error = _naming.deployment_name_error(params["deployment"], "deployment")
     if error:

@@ -265,3 +265,92 @@ def test_what_the_service_lacks_names_the_role_that_makes_it(cluster, net, resou
     got = plan.service_missing(cluster, _info(resources), net, taskdef, "hab-web-redis-task:3", "hab")
     assert got == missing
     assert (plan.service_taskdef_ref(taskdef) == "hab-web-redis-task:3") is (taskdef == TASKDEF)
+
+
+# -- alb: is the load balancer / target group already as wanted? (against moto, read by deployment_info) ----
+
+def _alb_stack(make, d="hab"):
+    """The alb role's resources as it creates them, with the network they need (the contract's names and tags)."""
+    tags = [{"Key": OWNER, "Value": d}]
+    ec2, elb = make("ec2"), make("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{i}.0/24", AvailabilityZone=f"us-east-1{z}",
+                                 TagSpecifications=[{"ResourceType": "subnet", "Tags": tags + [
+                                     {"Key": "Name", "Value": f"{d}-public-{z}"}, {"Key": _naming.TIER_TAG_KEY, "Value": "public"}]}]
+                                 )["Subnet"]["SubnetId"] for i, z in ((0, "a"), (3, "b"))]
+    group = ec2.create_security_group(GroupName=f"{d}-alb", Description="alb", VpcId=vpc,
+                                      TagSpecifications=[{"ResourceType": "security-group", "Tags": tags}])["GroupId"]
+    tg = elb.create_target_group(Name=f"{d}-web-tg", Protocol="HTTP", Port=8000, VpcId=vpc, TargetType="ip",
+                                 HealthCheckProtocol="HTTP", HealthCheckPort="traffic-port", HealthCheckPath="/health",
+                                 HealthCheckIntervalSeconds=10, HealthCheckTimeoutSeconds=5, HealthyThresholdCount=2,
+                                 UnhealthyThresholdCount=3, Matcher={"HttpCode": "200"},
+                                 Tags=tags + [{"Key": "Name", "Value": f"{d}-web-tg"}])["TargetGroups"][0]["TargetGroupArn"]
+    elb.modify_target_group_attributes(TargetGroupArn=tg, Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}])
+    lb = elb.create_load_balancer(Name=f"{d}-web-lb", Subnets=subnets, SecurityGroups=[group],
+                                  Tags=tags + [{"Key": "Name", "Value": f"{d}-web-lb"}])["LoadBalancers"][0]["LoadBalancerArn"]
+    elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    tg_options = {"name": f"{d}-web-tg", "target_type": "ip", "protocol": "HTTP", "port": 8000, "vpc_id": vpc,
+                  "health_check_protocol": "HTTP", "health_check_port": "traffic-port", "health_check_path": "/health",
+                  "health_check_interval": 10, "health_check_timeout": 5, "healthy_threshold_count": 2,
+                  "unhealthy_threshold_count": 3, "matcher": "200", "deregistration_delay": 30,
+                  "tags": {OWNER: d, "Name": f"{d}-web-tg"}}
+    lb_options = {"subnets": subnets, "security_groups": [group], "tags": {OWNER: d, "Name": f"{d}-web-lb"},
+                  "listeners": [{"Protocol": "HTTP", "Port": 80,
+                                 "DefaultActions": [{"Type": "forward", "TargetGroupName": f"{d}-web-tg"}]}]}
+    return {"lb": lb, "tg": tg, "vpc": vpc, "subnets": subnets, "group": group, "tg_options": tg_options, "lb_options": lb_options}
+
+
+def _alb_info(make, d="hab"):
+    from ansible_collections.fargate.microservice.plugins.module_utils import _deployment_info as di
+    return di.DeploymentInfo(make, d, include=["load_balancer", "target_group", "listeners", "subnets", "security_groups"],
+                             target_group_attributes=True).collect()
+
+
+REDIRECT = {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "Host": "#{host}", "Path": "/#{path}",
+                                                   "Query": "#{query}", "StatusCode": "HTTP_301"}}
+
+
+@pytest.mark.parametrize("tg_change, lb_change, tg_sync, lb_sync", [
+    ({}, {}, True, True),
+    ({"health_check_path": "/healthz"}, {}, False, True),
+    ({"deregistration_delay": 300}, {}, False, True),
+    ({"matcher": "200,302"}, {}, False, True),
+    ({"tags": {OWNER: "hab", "Name": "hab-web-tg", "team": "web"}}, {}, False, True),
+    # AWS cannot change the port in place: the module says so, so it runs
+    ({"port": 8080}, {}, False, True),
+    ({}, {"tags": {OWNER: "hab", "Name": "hab-web-lb", "team": "web"}}, True, False),
+    ({}, {"security_groups": ["sg-other"]}, True, False),
+    ({}, {"listeners": [{"Protocol": "HTTP", "Port": 8080,
+                         "DefaultActions": [{"Type": "forward", "TargetGroupName": "hab-web-tg"}]}]}, True, False),
+    ({}, {"listeners": [{"Protocol": "HTTP", "Port": 80, "DefaultActions": [REDIRECT]}]}, True, False),
+    ({}, {"listeners": [{"Protocol": "HTTP", "Port": 80,
+                         "DefaultActions": [{"Type": "forward", "TargetGroupName": "hab-web-tg"}]},
+                        {"Protocol": "HTTPS", "Port": 443, "SslPolicy": "ELBSecurityPolicy-2016-08",
+                         "Certificates": [{"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}],
+                         "DefaultActions": [{"Type": "forward", "TargetGroupName": "hab-web-tg"}]}]}, True, False),
+])
+def test_the_alb_modules_run_only_when_they_would_change_something(moto_client, tg_change, lb_change, tg_sync, lb_sync):
+    stack = _alb_stack(moto_client)
+    found = _alb_info(moto_client)
+    # the stack has only what the alb role uses (no private tier, no tasks group)
+    assert [m for m in found["missing"] if m["kind"] in ("load_balancer", "target_group", "listeners")] == []
+    net = plan.network(found, "public", "alb")
+    assert net["subnet_ids"] == sorted(stack["subnets"]) and net["security_group_ids"] == [stack["group"]]
+    assert plan.target_group_in_sync(found, dict(stack["tg_options"], **tg_change)) is tg_sync
+    assert plan.load_balancer_in_sync(found, dict(stack["lb_options"], **lb_change)) is lb_sync
+
+
+def test_an_extra_listener_or_a_missing_target_group_means_the_module_runs(moto_client):
+    stack = _alb_stack(moto_client)
+    moto_client("elbv2").create_listener(LoadBalancerArn=stack["lb"], Protocol="HTTP", Port=81,
+                                         DefaultActions=[{"Type": "forward", "TargetGroupArn": stack["tg"]}])
+    found = _alb_info(moto_client)
+    assert plan.load_balancer_in_sync(found, stack["lb_options"]) is False   # purge_listeners would delete port 81
+    found["resources"]["target_group"] = []
+    assert plan.load_balancer_in_sync(found, stack["lb_options"]) is False
+    assert plan.target_group_in_sync(found, stack["tg_options"]) is False
+    # without the target group's settings (target_group_attributes not asked) nothing is taken as in sync
+    from ansible_collections.fargate.microservice.plugins.module_utils import _deployment_info as di
+    plain = di.DeploymentInfo(moto_client, "hab", include=["target_group"]).collect()
+    assert plain["resources"]["target_group"][0]["settings"] is None
+    assert plan.target_group_in_sync(plain, stack["tg_options"]) is False
