@@ -9,6 +9,8 @@
 - ``deployment_left_alone``: a deployment_info result and kinds -> one sentence per resource left alone.
 - ``deployment_network``: a deployment_info result, a tier and a group -> VPC, subnet and group ids.
 - ``alb_network_error``: deployment_network's answer -> what the load balancer lacks, or "".
+- ``log_group_in_sync``: a deployment_info result and cloudwatchlogs_log_group's options -> whether it would change nothing.
+- ``execution_role_in_sync``: a deployment_info result and iam_role's options -> whether it would change nothing.
 - ``target_group_in_sync``: a deployment_info result and alb_target_group's options -> whether it would change nothing.
 - ``load_balancer_in_sync``: a deployment_info result and elb_application_lb's options -> whether it would change nothing.
 - ``task_families``: a deployment -> every task definition family it may hold revisions of.
@@ -48,6 +50,8 @@ class FilterModule:
             "deployment_left_alone": _wrap(_app_plan.left_alone),
             "deployment_network": _wrap(_app_plan.network),
             "alb_network_error": _wrap(_app_plan.alb_network_error),
+            "log_group_in_sync": _wrap(_app_plan.log_group_in_sync),
+            "execution_role_in_sync": _wrap(_app_plan.execution_role_in_sync),
             "target_group_in_sync": _wrap(_app_plan.target_group_in_sync),
             "load_balancer_in_sync": _wrap(_app_plan.load_balancer_in_sync),
             "task_families": _wrap(_app_plan.task_families),

@@ -13,9 +13,12 @@ ownership, a network, a revision choice or an update plan in Jinja. Exposed as f
 from __future__ import annotations
 
 import copy
+import json
 import re
+import urllib.parse
 
 from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import _group_listeners
+from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
@@ -90,6 +93,52 @@ def network(info, tier, group):
         "zones": sorted(set(s.get("zone") for s in subnets if s.get("zone"))),
         "security_group_ids": sorted(g["id"] for g in groups),
     }
+
+
+# -- ecs_cluster ---------------------------------------------------------------------------------------
+
+
+def log_group_in_sync(info, options):
+    """Whether amazon.aws.cloudwatchlogs_log_group with ``options`` (``retention``, ``tags``, purged) would change nothing
+    on the owned log group: the same retention and the same tags (its comparison: compare_aws_tags)."""
+    item = ownership(info, "log_group")["item"]
+    if not item:
+        return False
+    if item.get("retention_days") != int(options["retention"]):
+        return False
+    to_set, to_remove = compare_aws_tags(item.get("tags") or {}, options["tags"] or {}, purge_tags=True)
+    return not (to_set or to_remove)
+
+
+def _policy_document(value):
+    """IAM's policy document as a dict (botocore decodes GetRole's; a URL-encoded JSON string is decoded here)."""
+    if isinstance(value, str):
+        value = json.loads(urllib.parse.unquote(value))
+    return value or {}
+
+
+def execution_role_in_sync(info, options):
+    """Whether amazon.aws.iam_role with ``options`` would change nothing on the owned role.
+
+    ``options``: ``assume_role_policy_document`` (JSON), ``description``, ``managed_policies`` (ARNs, purged),
+    ``tags`` (purged). The same comparisons as that module's (amazon.aws 10.1.2 iam_role: compare_policies,
+    description, attached policy ARNs, compare_aws_tags); False without the attached policies
+    (deployment_info's ``execution_role_policies``) or when a policy is given by name (the module resolves names).
+    """
+    item = ownership(info, "execution_role")["item"]
+    if not item or item.get("managed_policies") is None:
+        return False
+    wanted_policies = list(options["managed_policies"] or [])
+    if any(not str(p).startswith("arn:") for p in wanted_policies):
+        return False
+    if sorted(set(wanted_policies)) != sorted(set(item["managed_policies"])):
+        return False
+    if compare_policies(_policy_document(item.get("assume_role_policy")), json.loads(options["assume_role_policy_document"])):
+        return False
+    if options.get("description") is not None and item.get("description") != options["description"]:
+        return False
+    to_set, to_remove = compare_aws_tags(item.get("tags") or {}, options["tags"] or {}, purge_tags=True)
+    return not (to_set or to_remove)
 
 
 # -- alb --------------------------------------------------------------------------------------------

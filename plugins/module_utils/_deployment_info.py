@@ -67,7 +67,7 @@ class DeploymentInfo:
     def __init__(self, client_factory, deployment, include=None, nat_mode="single", zone_count=2,
                  repositories=_naming.DEFAULT_REPOSITORIES, interface_endpoint_services=_naming.DEFAULT_INTERFACE_ENDPOINTS,
                  task_family=_naming.DEFAULT_TASK_FAMILY, service_name=_naming.DEFAULT_SERVICE_NAME,
-                 target_group_attributes=False):
+                 target_group_attributes=False, execution_role_policies=False):
         self.names = _naming.deployment_names(deployment, zone_count=zone_count, nat_mode=nat_mode,
                                               repositories=list(repositories),
                                               interface_endpoints=list(interface_endpoint_services),
@@ -75,6 +75,8 @@ class DeploymentInfo:
         self.deployment = deployment
         # target_group items also carry "settings" (with DescribeTargetGroupAttributes: one more call).
         self.target_group_attributes = bool(target_group_attributes)
+        # execution_role items also carry "managed_policies" (with ListAttachedRolePolicies: one more call).
+        self.execution_role_policies = bool(execution_role_policies)
         self.include = [s for s in SECTIONS if s in (include or SECTIONS)]
         self._client_factory = client_factory
         self._clients = {}
@@ -371,13 +373,20 @@ class DeploymentInfo:
             found = [_call(self.client("iam"), "get_role", RoleName=name)["Role"]]
         except is_boto3_error_code("NoSuchEntity"):
             found = []
+        policies = {}
+        if self.execution_role_policies:
+            for r in found:
+                if self._owned(tags_of(r)):
+                    attached = _paginate(self.client("iam"), "list_attached_role_policies", RoleName=name)
+                    policies[r["RoleName"]] = sorted(p["PolicyArn"] for p in attached.get("AttachedPolicies", []))
         # The partition of the role's ARN is the account's (arn:<partition>:iam::...), so a role that exists spares the
         # ecs_cluster role its sts:GetCallerIdentity.
         return self._sort_exact("execution_role", found, [name], lambda r, t: r["RoleName"], tags_of,
                                 lambda r, t, n: _item("execution_role", n, r["Arn"], "present", created=r.get("CreateDate"),
                                                       partition=r["Arn"].split(":")[1],
                                                       description=r.get("Description", ""),
-                                                      tags=tags_of(r)))
+                                                      tags=tags_of(r), assume_role_policy=r.get("AssumeRolePolicyDocument"),
+                                                      managed_policies=policies.get(r["RoleName"])))
 
     def _service(self):
         def compute():

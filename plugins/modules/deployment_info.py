@@ -88,6 +88,13 @@ options:
     type: bool
     default: false
     version_added: 0.1.0
+  execution_role_policies:
+    description:
+      - Also list the task execution role's attached managed policies (one more call), so that each C(execution_role) item
+        carries C(managed_policies) (ARNs, sorted), for a role to tell whether M(amazon.aws.iam_role) would change anything.
+    type: bool
+    default: false
+    version_added: 0.1.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -136,7 +143,8 @@ resources:
     - C(load_balancer) items also carry C(vpc_id), C(subnet_ids), C(security_group_ids) and C(tags); C(target_group) items
       C(vpc_id), C(load_balancer_arns), C(tags) and C(settings) (with O(target_group_attributes), else null); C(listeners)
       items C(load_balancer_arn) and C(listener) (the DescribeListeners fields); C(log_group) items C(retention_days) and
-      C(tags); C(execution_role) items C(partition), C(description) and C(tags).
+      C(tags); C(execution_role) items C(partition), C(description), C(tags), C(assume_role_policy) and C(managed_policies) (with
+      O(execution_role_policies), else null).
   returned: always
   type: dict
   sample: {"vpc": [{"kind": "vpc", "name": "countweb-vpc", "id": "vpc-0abc", "state": "available", "cidr": "10.1.0.0/16"}]}
@@ -190,11 +198,13 @@ def main():
             task_family=dict(type="str"),
             service_name=dict(type="str", default=_naming.DEFAULT_SERVICE_NAME),
             target_group_attributes=dict(type="bool", default=False),
+            execution_role_policies=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     keys = ("deployment", "include", "nat_mode", "zone_count", "repositories", "interface_endpoint_services",
-            "task_family", "service_name", "target_group_attributes")
+            "task_family", "service_name", "target_group_attributes",
+            "execution_role_policies")
     params = {key: module.params[key] for key in keys}
     error = _naming.deployment_name_error(params["deployment"], "deployment")
     if error:

@@ -354,3 +354,62 @@ def test_an_extra_listener_or_a_missing_target_group_means_the_module_runs(moto_
     plain = di.DeploymentInfo(moto_client, "hab", include=["target_group"]).collect()
     assert plain["resources"]["target_group"][0]["settings"] is None
     assert plan.target_group_in_sync(plain, stack["tg_options"]) is False
+
+
+# -- ecs_cluster: are the log group and the execution role already as wanted? (against moto) ---------------
+
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                                                 "Action": "sts:AssumeRole"}]}
+POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+
+
+def _cluster_stack(make, d="hab"):
+    import json
+    tags = {OWNER: d, "Name": f"/ecs/{d}"}
+    make("logs").create_log_group(logGroupName=f"/ecs/{d}", tags=tags)
+    make("logs").put_retention_policy(logGroupName=f"/ecs/{d}", retentionInDays=30)
+    iam = make("iam")
+    iam.create_policy(PolicyName="AmazonECSTaskExecutionRolePolicy", Path="/service-role/", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]}))
+    role_tags = {OWNER: d, "Name": f"{d}-ecs-task-execution"}
+    iam.create_role(RoleName=f"{d}-ecs-task-execution", AssumeRolePolicyDocument=json.dumps(TRUST), Description="pull",
+                    Tags=[{"Key": k, "Value": v} for k, v in role_tags.items()])
+    # moto creates customer policies in its own account: attach the one it made under that path
+    arn = [p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"] if p["PolicyName"] == "AmazonECSTaskExecutionRolePolicy"][0]
+    iam.attach_role_policy(RoleName=f"{d}-ecs-task-execution", PolicyArn=arn)
+    return {"log_group": {"retention": 30, "tags": tags},
+            "role": {"assume_role_policy_document": json.dumps(TRUST), "description": "pull", "managed_policies": [arn],
+                     "tags": role_tags}}
+
+
+def _cluster_info(make, d="hab", policies=True):
+    from ansible_collections.fargate.microservice.plugins.module_utils import _deployment_info as di
+    return di.DeploymentInfo(make, d, include=["log_group", "execution_role"], execution_role_policies=policies).collect()
+
+
+@pytest.mark.parametrize("log_change, role_change, log_sync, role_sync", [
+    ({}, {}, True, True),
+    ({"retention": 14}, {}, False, True),
+    ({"tags": {OWNER: "hab", "Name": "/ecs/hab", "team": "web"}}, {}, False, True),
+    ({}, {"description": "other"}, True, False),
+    ({}, {"managed_policies": [POLICY]}, True, False),
+    ({}, {"managed_policies": []}, True, False),
+    # a policy given by name is resolved by the module: it runs
+    ({}, {"managed_policies": ["AmazonECSTaskExecutionRolePolicy"]}, True, False),
+    ({}, {"assume_role_policy_document": '{"Version": "2012-10-17", "Statement": []}'}, True, False),
+    ({}, {"tags": {OWNER: "hab"}}, True, False),
+])
+def test_the_log_group_and_role_modules_run_only_when_they_would_change_something(moto_client, log_change, role_change,
+                                                                                 log_sync, role_sync):
+    stack = _cluster_stack(moto_client)
+    found = _cluster_info(moto_client)
+    assert found["missing"] == [], found["missing"]
+    assert plan.log_group_in_sync(found, dict(stack["log_group"], **log_change)) is log_sync
+    assert plan.execution_role_in_sync(found, dict(stack["role"], **role_change)) is role_sync
+
+
+def test_without_the_attached_policies_or_an_owned_role_nothing_is_in_sync(moto_client):
+    stack = _cluster_stack(moto_client)
+    assert plan.execution_role_in_sync(_cluster_info(moto_client, policies=False), stack["role"]) is False
+    assert plan.log_group_in_sync(_cluster_info(moto_client, d="other"), stack["log_group"]) is False
+    assert plan.execution_role_in_sync(_cluster_info(moto_client, d="other"), stack["role"]) is False
