@@ -236,8 +236,8 @@ def fargate_size_errors(cpu, memory, cpu_variable="task_cpu", memory_variable="t
     error = fargate_size_error(cpu_value, memory_value)
     if not error:
         return []
-    error = error.replace(f"cpu={cpu_value}", f"{cpu_variable}={cpu_value}").replace(f"memory={memory_value}",
-                                                                                   f"{memory_variable}={memory_value}")
+    error = error.replace(f"cpu={cpu_value}", f"{cpu_variable}={cpu_value}")
+    error = error.replace(f"memory={memory_value}", f"{memory_variable}={memory_value}")
     error = error.replace("use one of", f"use for {cpu_variable} one of").replace("use memory (MiB)", f"use {memory_variable} (MiB)")
     return [error]
 

@@ -82,7 +82,7 @@ options:
     default: web
   target_group_attributes:
     description:
-      - Also read the target group's attributes (one more call), so that each C(target_group) item carries C(settings):
+      - Also read the target group's attributes (one more call), so that each C(target_group) item carries C(settings),
         the group in the option names of M(fargate.microservice.alb_target_group), for a role to tell whether that module
         would change anything.
     type: bool

@@ -399,8 +399,8 @@ def _cluster_info(make, d="hab", policies=True):
     ({}, {"assume_role_policy_document": '{"Version": "2012-10-17", "Statement": []}'}, True, False),
     ({}, {"tags": {OWNER: "hab"}}, True, False),
 ])
-def test_the_log_group_and_role_modules_run_only_when_they_would_change_something(moto_client, log_change, role_change,
-                                                                                 log_sync, role_sync):
+def test_the_log_group_and_role_modules_run_only_when_they_would_change_something(
+        moto_client, log_change, role_change, log_sync, role_sync):
     stack = _cluster_stack(moto_client)
     found = _cluster_info(moto_client)
     assert found["missing"] == [], found["missing"]
