@@ -29,7 +29,7 @@ from ansible_collections.fargate.microservice.plugins.module_utils._task_definit
 
 _NUMBER = re.compile(r"[0-9]+\Z")
 
-# How a kind is named in a sentence ("Left the log group /ecs/D alone ...").
+# How a kind is named in a sentence ("Left log group /ecs/D alone ...").
 KIND_LABELS = {
     "log_group": "log group",
     "execution_role": "IAM role",
@@ -71,7 +71,7 @@ def left_alone(info, kinds):
         state = ownership(info, kind)
         if state["found"] and not state["owned"]:
             whose = "without the ownership tag" if state["owner"] == "no ownership tag" else f"tagged {key}={state['owner']}, not"
-            messages.append(f"Left the {KIND_LABELS.get(kind, kind)} {state['name']} alone: it exists {whose}"
+            messages.append(f"Left {KIND_LABELS.get(kind, kind)} {state['name']} alone: it exists {whose}"
                             f" {key}={info.get('deployment')}.")
     return messages
 

@@ -56,8 +56,8 @@ def test_left_alone_names_each_resource_that_is_not_ours_and_whose_it_is():
                  [{"kind": "load_balancer", "name": "hab-web-lb", "id": "a", "state": "unowned"},
                   {"kind": "target_group", "name": "hab-web-tg", "id": "b", "state": "owned by prod"}])
     assert plan.left_alone(info, ["load_balancer", "target_group", "log_group"]) == [
-        f"Left the load balancer hab-web-lb alone: it exists without the ownership tag {OWNER}=hab.",
-        f"Left the target group hab-web-tg alone: it exists tagged {OWNER}=prod, not {OWNER}=hab.",
+        f"Left load balancer hab-web-lb alone: it exists without the ownership tag {OWNER}=hab.",
+        f"Left target group hab-web-tg alone: it exists tagged {OWNER}=prod, not {OWNER}=hab.",
     ]
     assert plan.left_alone(_info({"load_balancer": [{"name": "hab-web-lb", "id": "a"}]}), ["load_balancer"]) == []
 
