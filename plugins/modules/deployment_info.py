@@ -186,16 +186,16 @@ resources:
       C(target), C(description)).
     - C(security_groups) lists every owned group of a contract name, also one the NAT mode does not expect (C(D-endpoints)
       after a switch away from mode C(none)); only the expected ones can be missing.
-    - The service_discovery sections add C(hosted_zone_id) (cloud_map_namespace); C(dns_name), C(dns_records),
-      C(instances) (each C(id), C(ipv4), C(health), C(zone), C(task_definition_family)) and C(healthy)
-      (cloud_map_service); C(vpc_id) and C(ingress) (each C(protocol), C(from_port), C(to_port), C(groups), C(cidrs))
-      (redis_security_group); C(rollout_state), C(deployments), C(registries), C(subnet_ids), C(security_group_ids),
-      C(assign_public_ip) (redis_service); C(address) (redis_tasks).
     - C(load_balancer) items also carry C(vpc_id), C(subnet_ids), C(security_group_ids) and C(tags); C(target_group) items
       C(vpc_id), C(load_balancer_arns), C(tags) and C(settings) (with O(target_group_attributes), else null); C(listeners)
       items C(load_balancer_arn) and C(listener) (the DescribeListeners fields); C(log_group) items C(retention_days) and
       C(tags); C(execution_role) items C(partition), C(description), C(tags), C(assume_role_policy) and C(managed_policies) (with
       O(execution_role_policies), else null).
+    - The service_discovery sections add C(hosted_zone_id) (cloud_map_namespace); C(dns_name), C(dns_records),
+      C(instances) (each C(id), C(ipv4), C(health), C(zone), C(task_definition_family)) and C(healthy)
+      (cloud_map_service); C(vpc_id) and C(ingress) (each C(protocol), C(from_port), C(to_port), C(groups), C(cidrs))
+      (redis_security_group); C(rollout_state), C(deployments), C(registries), C(subnet_ids), C(security_group_ids),
+      C(assign_public_ip) (redis_service); C(address) (redis_tasks).
   returned: always
   type: dict
   sample: {"vpc": [{"kind": "vpc", "name": "countweb-vpc", "id": "vpc-0abc", "state": "available", "cidr": "10.1.0.0/16"}]}
@@ -208,14 +208,12 @@ owned:
   elements: dict
 unowned:
   description:
-    - Resources with a contract name that carry no ownership tag at all (the roles never change them).
-    - One tagged for another deployment is that deployment's and is not reported.
-    - The service_discovery sections' names count in either topology; an unowned C(redis_security_group) also has its
-      C(vpc_id).
     - Resources with a contract name that carry no ownership tag at all (the roles never change them), C(state=unowned).
     - One tagged for another deployment is that deployment's and is not reported, except for the kinds whose name is the
       deployment's alone (load balancer, target group, log group, execution role), with C(state="owned by <deployment>"), so
       that no role adopts it.
+    - The service_discovery sections' names count in either topology; an unowned C(redis_security_group) also has its
+      C(vpc_id).
   returned: always
   type: list
   elements: dict
@@ -261,18 +259,19 @@ def main():
             interface_endpoint_services=dict(type="list", elements="str", default=list(_naming.DEFAULT_INTERFACE_ENDPOINTS)),
             task_family=dict(type="str"),
             service_name=dict(type="str", default=_naming.DEFAULT_SERVICE_NAME),
+            vpc_attributes=dict(type="bool", default=False),
+            topology=dict(type="str", choices=list(_naming.TOPOLOGIES), default=_naming.DEFAULT_TOPOLOGY),
+            cloud_map_namespace=dict(type="str"),
+            redis_service_name=dict(type="str", default=_naming.REDIS_SERVICE_NAME),
+            redis_task_family=dict(type="str"),
             target_group_attributes=dict(type="bool", default=False),
             execution_role_policies=dict(type="bool", default=False),
-    - The service_discovery sections' names count in either topology; an unowned C(redis_security_group) also has its
-      C(vpc_id).
         ),
         supports_check_mode=True,
     )
     keys = ("deployment", "include", "nat_mode", "zone_count", "repositories", "interface_endpoint_services",
             "task_family", "service_name", "vpc_attributes", "topology", "cloud_map_namespace", "redis_service_name",
-            "redis_task_family")
-            "task_family", "service_name", "target_group_attributes",
-            "execution_role_policies")
+            "redis_task_family", "target_group_attributes", "execution_role_policies")
     params = {key: module.params[key] for key in keys}
     error = _naming.deployment_name_error(params["deployment"], "deployment")
     if error:
