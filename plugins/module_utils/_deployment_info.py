@@ -31,6 +31,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
+from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
 from ansible_collections.fargate.microservice.plugins.module_utils import _cloud_map
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
 from ansible_collections.fargate.microservice.plugins.module_utils import _service_status
@@ -142,7 +143,7 @@ class DeploymentInfo:
                  repositories=_naming.DEFAULT_REPOSITORIES, interface_endpoint_services=_naming.DEFAULT_INTERFACE_ENDPOINTS,
                  task_family=_naming.DEFAULT_TASK_FAMILY, service_name=_naming.DEFAULT_SERVICE_NAME,
                  vpc_attributes=False, topology=_naming.DEFAULT_TOPOLOGY, cloud_map_namespace=None, redis_service_name=_naming.REDIS_SERVICE_NAME,
-                 redis_task_family=None):
+                 redis_task_family=None, target_group_attributes=False, execution_role_policies=False):
         if cloud_map_namespace and not _cloud_map._DNS_NAME.match(cloud_map_namespace):
             raise ValueError(f"cloud_map_namespace {cloud_map_namespace!r} is not a DNS name; use one such as internal-countweb.local.")
         contract = dict(zone_count=zone_count, nat_mode=nat_mode, repositories=list(repositories),
@@ -155,6 +156,10 @@ class DeploymentInfo:
         self.topology = topology
         self.discovery_names = _naming.deployment_names(deployment, topology="service_discovery", **contract)
         self.deployment = deployment
+        # target_group items also carry "settings" (with DescribeTargetGroupAttributes: one more call).
+        self.target_group_attributes = bool(target_group_attributes)
+        # execution_role items also carry "managed_policies" (with ListAttachedRolePolicies: one more call).
+        self.execution_role_policies = bool(execution_role_policies)
         self.include = [s for s in SECTIONS if s in (include or SECTIONS)]
         self._client_factory = client_factory
         self._clients = {}
@@ -197,6 +202,19 @@ class DeploymentInfo:
         for name in expected:
             if name not in have:
                 self.missing.append({"kind": kind, "name": name})
+        return owned
+
+    def _sort_exact(self, kind, found, expected, name_of, tags_of_item, make_item):
+        """``_sort`` for kinds whose contract name is exact and the deployment's alone (load balancer, target group,
+        log group, execution role): one with that name tagged for another deployment is listed under ``unowned`` too
+        (state ``owned by <other>``), so a role refuses to adopt it instead of taking it for missing."""
+        owned = self._sort(kind, found, expected, name_of, tags_of_item, make_item)
+        for raw in found:
+            tags = tags_of_item(raw)
+            name = name_of(raw, tags)
+            owner = (tags or {}).get(_naming.OWNER_TAG_KEY)
+            if name in expected and owner is not None and not self._owned(tags):
+                self.unowned.append(_item(kind, name, make_item(raw, tags, name)["id"], f"owned by {owner}"))
         return owned
 
     def _ec2_by_name(self, operation, result_key, **kwargs):
@@ -325,14 +343,18 @@ class DeploymentInfo:
         """The load balancer and the target group with their tags (DescribeTags once for both)."""
         def compute():
             elb = self.client("elbv2")
-            try:
-                lbs = _paginate(elb, "describe_load_balancers", Names=[self.names["load_balancer"]])["LoadBalancers"]
-            except is_boto3_error_code("LoadBalancerNotFound"):
-                lbs = []
-            try:
-                tgs = _paginate(elb, "describe_target_groups", Names=[self.names["target_group"]])["TargetGroups"]
-            except is_boto3_error_code("TargetGroupNotFound"):
-                tgs = []
+            # Only the kinds asked for: a role that needs the target group alone does not pay for the load balancer.
+            lbs, tgs = [], []
+            if set(self.include) & {"load_balancer", "listeners"}:
+                try:
+                    lbs = _paginate(elb, "describe_load_balancers", Names=[self.names["load_balancer"]])["LoadBalancers"]
+                except is_boto3_error_code("LoadBalancerNotFound"):
+                    lbs = []
+            if set(self.include) & {"target_group", "target_health"}:
+                try:
+                    tgs = _paginate(elb, "describe_target_groups", Names=[self.names["target_group"]])["TargetGroups"]
+                except is_boto3_error_code("TargetGroupNotFound"):
+                    tgs = []
             arns = [x["LoadBalancerArn"] for x in lbs] + [x["TargetGroupArn"] for x in tgs]
             tags = {}
             if arns:
@@ -351,20 +373,43 @@ class DeploymentInfo:
 
     def load_balancer(self):
         lbs, _tgs, tags = self._elb()
-        return self._sort("load_balancer", lbs, [self.names["load_balancer"]], lambda r, t: r["LoadBalancerName"],
-                          lambda r: tags.get(r["LoadBalancerArn"], {}),
-                          lambda r, t, n: _item("load_balancer", n, r["LoadBalancerArn"], (r.get("State") or {}).get("Code"),
-                                                dns_name=r.get("DNSName"), scheme=r.get("Scheme"),
-                                                created=r.get("CreatedTime")))
+        return self._sort_exact("load_balancer", lbs, [self.names["load_balancer"]], lambda r, t: r["LoadBalancerName"],
+                                lambda r: tags.get(r["LoadBalancerArn"], {}),
+                                lambda r, t, n: _item("load_balancer", n, r["LoadBalancerArn"], (r.get("State") or {}).get("Code"),
+                                                      dns_name=r.get("DNSName"), scheme=r.get("Scheme"),
+                                                      created=r.get("CreatedTime"), vpc_id=r.get("VpcId"), tags=dict(t),
+                                                      security_group_ids=sorted(r.get("SecurityGroups") or []),
+                                                      subnet_ids=sorted(z["SubnetId"] for z in r.get("AvailabilityZones") or []
+                                                                        if z.get("SubnetId"))))
 
     def target_group(self):
         _lbs, tgs, tags = self._elb()
-        return self._sort("target_group", tgs, [self.names["target_group"]], lambda r, t: r["TargetGroupName"],
-                          lambda r: tags.get(r["TargetGroupArn"], {}),
-                          lambda r, t, n: _item("target_group", n, r["TargetGroupArn"],
-                                                f"{len(r.get('LoadBalancerArns') or [])} load balancer(s)",
-                                                protocol=r.get("Protocol"), port=r.get("Port"),
-                                                target_type=r.get("TargetType"), health_check_path=r.get("HealthCheckPath")))
+        if self.target_group_attributes:
+            for r in tgs:
+                if self._owned(tags.get(r["TargetGroupArn"])):
+                    found = _call(self.client("elbv2"), "describe_target_group_attributes", TargetGroupArn=r["TargetGroupArn"])
+                    r["_attributes"] = {a["Key"]: a["Value"] for a in found.get("Attributes", [])}
+
+        def settings(r, t):
+            # In fargate.microservice.alb_target_group's option names (its read_target_group), for its plan_update.
+            if "_attributes" not in r:
+                return None
+            state = {option: r.get(field) for option, field in list(_alb_target_group.IMMUTABLE_FIELDS.items())
+                     + list(_alb_target_group.HEALTH_FIELDS.items())}
+            state.update(target_group_name=r["TargetGroupName"], target_group_arn=r["TargetGroupArn"],
+                         load_balancer_arns=r.get("LoadBalancerArns", []), tags=dict(t),
+                         matcher=_alb_target_group.normalize_matcher((r.get("Matcher") or {}).get("HttpCode", "200")),
+                         deregistration_delay=int(r["_attributes"].get(_alb_target_group.DEREGISTRATION_KEY, 300)))
+            return state
+        return self._sort_exact("target_group", tgs, [self.names["target_group"]], lambda r, t: r["TargetGroupName"],
+                                lambda r: tags.get(r["TargetGroupArn"], {}),
+                                lambda r, t, n: _item("target_group", n, r["TargetGroupArn"],
+                                                      f"{len(r.get('LoadBalancerArns') or [])} load balancer(s)",
+                                                      protocol=r.get("Protocol"), port=r.get("Port"),
+                                                      target_type=r.get("TargetType"), health_check_path=r.get("HealthCheckPath"),
+                                                      vpc_id=r.get("VpcId"),
+                                                      load_balancer_arns=list(r.get("LoadBalancerArns") or []),
+                                                      tags=dict(t), settings=settings(r, t)))
 
     def listeners(self):
         items = []
@@ -376,9 +421,12 @@ class DeploymentInfo:
                 target = action.get("TargetGroupArn", "").split("/")[-2:-1]
                 if action.get("RedirectConfig"):
                     target = [f"{action['RedirectConfig'].get('Protocol', '')}:{action['RedirectConfig'].get('Port', '')}"]
+                # "listener": the DescribeListeners fields amazon.aws's listener comparison reads (elbv2._group_listeners).
                 items.append(_item("listeners", f"{r.get('Protocol')}:{r.get('Port')}", r["ListenerArn"],
                                    " ".join([action.get("Type", "")] + target).strip(),
-                                   protocol=r.get("Protocol"), port=r.get("Port")))
+                                   protocol=r.get("Protocol"), port=r.get("Port"), load_balancer_arn=lb["LoadBalancerArn"],
+                                   listener={k: r[k] for k in ("ListenerArn", "Port", "Protocol", "SslPolicy", "Certificates",
+                                                               "DefaultActions", "AlpnPolicy") if k in r}))
             if not found.get("Listeners"):
                 self.missing.append({"kind": "listeners", "name": f"a listener on {lb['LoadBalancerName']}"})
         return sorted(items, key=lambda i: i["port"] or 0)
@@ -437,11 +485,11 @@ class DeploymentInfo:
             # ListTagsForResource takes the ARN without DescribeLogGroups' trailing ":*" (logGroupArn where given).
             arn = g.get("logGroupArn") or g["arn"].rstrip("*").rstrip(":")
             g["_tags"] = _call(logs, "list_tags_for_resource", resourceArn=arn).get("tags", {})
-        return self._sort("log_group", found, [name], lambda r, t: r["logGroupName"], lambda r: r["_tags"],
-                          lambda r, t, n: _item("log_group", n, r["arn"].rstrip("*").rstrip(":"),
-                                                f"retention {r['retentionInDays']} days" if r.get("retentionInDays")
-                                                else "never expires", retention_days=r.get("retentionInDays"),
-                                                stored_bytes=r.get("storedBytes")))
+        return self._sort_exact("log_group", found, [name], lambda r, t: r["logGroupName"], lambda r: r["_tags"],
+                                lambda r, t, n: _item("log_group", n, r["arn"].rstrip("*").rstrip(":"),
+                                                      f"retention {r['retentionInDays']} days" if r.get("retentionInDays")
+                                                      else "never expires", retention_days=r.get("retentionInDays"),
+                                                      stored_bytes=r.get("storedBytes"), tags=dict(r["_tags"])))
 
     def execution_role(self):
         name = self.names["execution_role"]
@@ -449,8 +497,20 @@ class DeploymentInfo:
             found = [_call(self.client("iam"), "get_role", RoleName=name)["Role"]]
         except is_boto3_error_code("NoSuchEntity"):
             found = []
-        return self._sort("execution_role", found, [name], lambda r, t: r["RoleName"], tags_of,
-                          lambda r, t, n: _item("execution_role", n, r["Arn"], "present", created=r.get("CreateDate")))
+        policies = {}
+        if self.execution_role_policies:
+            for r in found:
+                if self._owned(tags_of(r)):
+                    attached = _paginate(self.client("iam"), "list_attached_role_policies", RoleName=name)
+                    policies[r["RoleName"]] = sorted(p["PolicyArn"] for p in attached.get("AttachedPolicies", []))
+        # The partition of the role's ARN is the account's (arn:<partition>:iam::...), so a role that exists spares the
+        # ecs_cluster role its sts:GetCallerIdentity.
+        return self._sort_exact("execution_role", found, [name], lambda r, t: r["RoleName"], tags_of,
+                                lambda r, t, n: _item("execution_role", n, r["Arn"], "present", created=r.get("CreateDate"),
+                                                      partition=r["Arn"].split(":")[1],
+                                                      description=r.get("Description", ""),
+                                                      tags=tags_of(r), assume_role_policy=r.get("AssumeRolePolicyDocument"),
+                                                      managed_policies=policies.get(r["RoleName"])))
 
     def _service(self):
         def compute():

@@ -111,6 +111,21 @@ options:
   redis_task_family:
     description: The Redis task definition family (C(task_redis_family)); default C(<deployment>-redis-task).
     type: str
+  target_group_attributes:
+    description:
+      - Also read the target group's attributes (one more call), so that each C(target_group) item carries C(settings),
+        the group in the option names of M(fargate.microservice.alb_target_group), for a role to tell whether that module
+        would change anything.
+    type: bool
+    default: false
+    version_added: 0.1.0
+  execution_role_policies:
+    description:
+      - Also list the task execution role's attached managed policies (one more call), so that each C(execution_role) item
+        carries C(managed_policies) (ARNs, sorted), for a role to tell whether M(amazon.aws.iam_role) would change anything.
+    type: bool
+    default: false
+    version_added: 0.1.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -171,6 +186,11 @@ resources:
       C(target), C(description)).
     - C(security_groups) lists every owned group of a contract name, also one the NAT mode does not expect (C(D-endpoints)
       after a switch away from mode C(none)); only the expected ones can be missing.
+    - C(load_balancer) items also carry C(vpc_id), C(subnet_ids), C(security_group_ids) and C(tags); C(target_group) items
+      C(vpc_id), C(load_balancer_arns), C(tags) and C(settings) (with O(target_group_attributes), else null); C(listeners)
+      items C(load_balancer_arn) and C(listener) (the DescribeListeners fields); C(log_group) items C(retention_days) and
+      C(tags); C(execution_role) items C(partition), C(description), C(tags), C(assume_role_policy) and C(managed_policies) (with
+      O(execution_role_policies), else null).
     - The service_discovery sections add C(hosted_zone_id) (cloud_map_namespace); C(dns_name), C(dns_records),
       C(instances) (each C(id), C(ipv4), C(health), C(zone), C(task_definition_family)) and C(healthy)
       (cloud_map_service); C(vpc_id) and C(ingress) (each C(protocol), C(from_port), C(to_port), C(groups), C(cidrs))
@@ -188,8 +208,10 @@ owned:
   elements: dict
 unowned:
   description:
-    - Resources with a contract name that carry no ownership tag at all (the roles never change them).
-    - One tagged for another deployment is that deployment's and is not reported.
+    - Resources with a contract name that carry no ownership tag at all (the roles never change them), C(state=unowned).
+    - One tagged for another deployment is that deployment's and is not reported, except for the kinds whose name is the
+      deployment's alone (load balancer, target group, log group, execution role), with C(state="owned by <deployment>"), so
+      that no role adopts it.
     - The service_discovery sections' names count in either topology; an unowned C(redis_security_group) also has its
       C(vpc_id).
   returned: always
@@ -242,12 +264,14 @@ def main():
             cloud_map_namespace=dict(type="str"),
             redis_service_name=dict(type="str", default=_naming.REDIS_SERVICE_NAME),
             redis_task_family=dict(type="str"),
+            target_group_attributes=dict(type="bool", default=False),
+            execution_role_policies=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
     keys = ("deployment", "include", "nat_mode", "zone_count", "repositories", "interface_endpoint_services",
             "task_family", "service_name", "vpc_attributes", "topology", "cloud_map_namespace", "redis_service_name",
-            "redis_task_family")
+            "redis_task_family", "target_group_attributes", "execution_role_policies")
     params = {key: module.params[key] for key in keys}
     error = _naming.deployment_name_error(params["deployment"], "deployment")
     if error:

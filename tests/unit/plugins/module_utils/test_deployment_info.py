@@ -308,3 +308,79 @@ def test_deleted_endpoints_are_reported_apart_only_when_owned(moto_client, owner
     assert s3["VpcEndpointId"] not in [e["id"] for e in result["resources"]["vpc_endpoints"]]
     assert [(e["id"], e["service"], e["vpc_id"]) for e in result["deleted"]] == (
         [(s3["VpcEndpointId"], "com.amazonaws.us-east-1.s3", network["vpc"])] if reported else [])
+
+
+# -- the sections the ecs_cluster, alb and service roles call ---------------------------------------
+
+
+class _Recorder:
+    """Wraps the moto clients and records every operation asked of them (paginators by their operation)."""
+
+    def __init__(self, make):
+        self.make, self.calls = make, []
+
+    def __call__(self, service):
+        client, calls = self.make(service), self.calls
+
+        class Proxy:
+            def __getattr__(self, name):
+                attr = getattr(client, name)
+                if name == "get_paginator":
+                    return lambda operation: (calls.append((service, operation)), attr(operation))[1]
+                if callable(attr):
+                    calls.append((service, name))
+                return attr
+        return Proxy()
+
+
+@pytest.mark.parametrize("include, wanted", [
+    (["target_group"], [("elbv2", "describe_target_groups"), ("elbv2", "describe_tags")]),
+    (["load_balancer"], [("elbv2", "describe_load_balancers"), ("elbv2", "describe_tags")]),
+    (["load_balancer", "target_group"],
+     [("elbv2", "describe_load_balancers"), ("elbv2", "describe_target_groups"), ("elbv2", "describe_tags")]),
+    (["log_group", "execution_role"],
+     [("logs", "describe_log_groups"), ("logs", "list_tags_for_resource"), ("iam", "get_role")]),
+    (["subnets", "security_groups", "target_group"],
+     [("ec2", "describe_subnets"), ("ec2", "describe_security_groups"), ("elbv2", "describe_target_groups"),
+      ("elbv2", "describe_tags")]),
+])
+def test_each_role_s_sections_cost_only_their_own_calls(moto_client, include, wanted):
+    network = build_network(moto_client, "hstat", "hstat")
+    build_rest(moto_client, "hstat", "hstat", network)
+    recorder = _Recorder(moto_client)
+    result = di.DeploymentInfo(recorder, "hstat", include=include).collect()
+    assert result["missing"] == [], result["missing"]
+    assert recorder.calls == wanted
+
+
+def test_the_attributes_the_alb_service_and_ecs_cluster_roles_use(moto_client):
+    network = build_network(moto_client, "hstat", "hstat")
+    built = build_rest(moto_client, "hstat", "hstat", network)
+    moto_client("logs").put_retention_policy(logGroupName="/ecs/hstat", retentionInDays=30)
+    res = info(moto_client, include=["load_balancer", "target_group", "log_group", "execution_role"])["resources"]
+    lb, tg = res["load_balancer"][0], res["target_group"][0]
+    assert lb["vpc_id"] == network["vpc"] and lb["security_group_ids"] == [network["groups"]["alb"]]
+    assert lb["subnet_ids"] == sorted(network["subnets"][n] for n in network["names"]["subnets"]["public"])
+    assert (tg["id"], tg["vpc_id"], tg["load_balancer_arns"]) == (built["tg"], network["vpc"], [built["lb"]])
+    log_group = res["log_group"][0]
+    assert (log_group["retention_days"], log_group["tags"]) == (30, {OWNER: "hstat", "Name": "/ecs/hstat"})
+    role = res["execution_role"][0]
+    # moto's account is in the aws partition (arn:aws:iam::123456789012:role/...)
+    assert (role["partition"], role["tags"]) == ("aws", {OWNER: "hstat", "Name": "hstat-ecs-task-execution"})
+
+
+def test_an_exactly_named_resource_of_another_deployment_is_unowned_so_no_role_adopts_it(moto_client):
+    network = build_network(moto_client, "hstat", "someone")
+    build_rest(moto_client, "hstat", "someone", network)
+    result = info(moto_client, include=["vpc", "load_balancer", "target_group", "log_group", "execution_role"])
+    assert result["owned"] == []
+    # EC2 kinds found by Name prefix stay unreported (their names are not the deployment's alone) ...
+    assert ("vpc", "hstat-vpc") not in {(i["kind"], i["name"]) for i in result["unowned"]}
+    # ... the exactly named ones are the contract's: listed, whose they are, and missing for this deployment
+    assert sorted((i["kind"], i["name"], i["state"]) for i in result["unowned"]) == [
+        ("execution_role", "hstat-ecs-task-execution", "owned by someone"),
+        ("load_balancer", "hstat-web-lb", "owned by someone"),
+        ("log_group", "/ecs/hstat", "owned by someone"),
+        ("target_group", "hstat-web-tg", "owned by someone"),
+    ]
+    assert {m["kind"] for m in result["missing"]} == {"vpc", "load_balancer", "target_group", "log_group", "execution_role"}
