@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # Copyright: fargate.microservice developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -83,7 +82,7 @@ def rows():
          f"task families `{sd['redis_task_family']}` (Redis alone, `task_redis_family`) and `{sd['task_family']}` (web "
          f"alone, the default `task_family` then); ECS service `{sd['redis_service']}` in cluster `{sd['cluster']}`; "
          f"Cloud Map namespace `microservice_cloud_map_namespace` (`{sd['cloud_map_namespace']}`) with its service "
-         f"`{sd['cloud_map_service']}` (so Redis is `{sd['redis_address']}`); security group `{sdsg['redis']}` "
+         f"`{sd['cloud_map_service']}` (DNS name `{sd['redis_dns_name']}`, so Redis is `{sd['redis_address']}`); security group `{sdsg['redis']}` "
          f"({_naming.REDIS_PORT} from `{sdsg['tasks']}` only). All carry the ownership tag; "
          "`deployment_names(topology='service_discovery')` names them"),
         ("Redis address web is given (`REDIS_ADDR`)",

@@ -139,7 +139,7 @@ class Loop:
 
 
 def shared_count(source, n=8):
-    answers = [get(source) for _ in range(n)]
+    answers = [get(source) for _unused in range(n)]
     assert all(status == 200 for status, _s, _b in answers), answers
     counts = [count_of(body) for _st, _s, body in answers]
     servers = [served for _st, served, _b in answers]

@@ -105,7 +105,7 @@ def test_deregister_one_or_all(cloud_map):
     check = ci.instance_absent(client, params(service, instance_id="t1", state="absent"), check_mode=True)
     assert check["changed"] and check["deregistered"] == ["t1"] and len(listed(raw, service)) == 3
     one = ci.instance_absent(client, params(service, instance_id="t1", state="absent"), check_mode=False)
-    assert one["deregistered"] == ["t1"] and [i for i, _ in listed(raw, service)] == ["t2", "t3"]
+    assert one["deregistered"] == ["t1"] and [i for i, _unused in listed(raw, service)] == ["t2", "t3"]
     gone = ci.instance_absent(client, params(service, instance_id="t1", state="absent"), check_mode=False)
     assert not gone["changed"]
     rest = ci.instance_absent(client, params(service, instance_id=None, state="absent"), check_mode=False)
