@@ -92,8 +92,9 @@ changelog: venv
 # Each lane goes on past a failure (-k) so that one run shows every failure; the lanes' output is
 # also kept in tests/output/test-lanes.log, and on failure what failed is printed once more, last.
 # The tests read the default callback's output (task headers, msg: lines); the progress callback that
-# ansible.cfg selects is for people. Exported to every test target and the commands they start.
-test test-lane-aws test-lane-containers integration integration-% molecule unit: export FARGATE_MICROSERVICE_FULL_OUTPUT = true
+# ansible.cfg selects is for people. Exported to the integration targets and the commands they start (not to
+# `unit`: the progress callback's own tests run there, and a target's variables reach its prerequisites).
+test-lane-aws test-lane-containers integration integration-% molecule: export FARGATE_MICROSERVICE_FULL_OUTPUT = true
 
 test: setup lint unit gotest
 	@mkdir -p tests/output

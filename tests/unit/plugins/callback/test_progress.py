@@ -167,6 +167,9 @@ def test_tags_count_only_the_roles_selected():
 def test_ansible_runner_still_gets_every_event(tmp_path, monkeypatch):
     ansible_runner = pytest.importorskip("ansible_runner")
     monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    # ansible-runner passes this process's environment on: the switches back to the default output must not be in it
+    monkeypatch.delenv("FARGATE_MICROSERVICE_FULL_OUTPUT", raising=False)
+    monkeypatch.delenv("ANSIBLE_STDOUT_CALLBACK", raising=False)
     project = tmp_path / "project"
     shutil.copytree(FIXTURES, project)
     result = ansible_runner.run(
