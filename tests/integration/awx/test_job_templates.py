@@ -42,7 +42,8 @@ least once:
   asserted to fail at the wait for the page with that URL, which is what sends the workflow to its
   rollback node. Then rollback to the revision it is on: changed=0.
 - status and logs are read-only: one run each, changed=0.
-- teardown with a wrong confirmation (refused, nothing deleted), then the right one.
+- teardown with a wrong confirmation (refused, nothing deleted), then the right one, then again on
+  nothing (changed=0: the rerun check of the teardown template).
 
 service, deploy and rollback wait for the ECS rollout as on AWS; the emulator is started with
 MOTO_ECS_SERVICE_RUNNING=2 (it then reports the desired count running), as tests/integration/run.sh
@@ -607,3 +608,6 @@ def test_teardown_refuses_a_wrong_confirmation_then_removes_everything(tmp_path,
     assert right.rc == 0 and right.changed >= 1, right
     assert ec2.describe_vpcs(Filters=owned)["Vpcs"] == []
     assert ecr.describe_repositories()["repositories"] == []
+    # the rerun check of the teardown template: launched again on nothing, it succeeds and changes nothing
+    again = run_job(tmp_path, project, teardown, {"microservice_deployment": D, "microservice_teardown_confirm": D})
+    assert again.rc == 0 and again.changed == 0, again
