@@ -23,18 +23,20 @@ def ec2_client(port):
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
-def by_name(ec2, operation, key, name, filter_key="Filters"):
-    return getattr(ec2, operation)(**{filter_key: [{"Name": "tag:Name", "Values": [name]}]})[key][0]
+def by_name(ec2, operation, key, d, name, filter_key="Filters"):
+    """Deployment ``d``'s resource of that Name: run.sh's decoy is an unowned VPC with the same Name."""
+    filters = [{"Name": "tag:Name", "Values": [name]}, {"Name": "tag:fargate.microservice/deployment", "Values": [d]}]
+    return getattr(ec2, operation)(**{filter_key: filters})[key][0]
 
 
 def apply(ec2, d):
-    vpc = by_name(ec2, "describe_vpcs", "Vpcs", f"{d}-vpc")["VpcId"]
-    subnet = by_name(ec2, "describe_subnets", "Subnets", f"{d}-private-b")["SubnetId"]
+    vpc = by_name(ec2, "describe_vpcs", "Vpcs", d, f"{d}-vpc")["VpcId"]
+    subnet = by_name(ec2, "describe_subnets", "Subnets", d, f"{d}-private-b")["SubnetId"]
     group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{d}-tasks"]},
                                                   {"Name": "vpc-id", "Values": [vpc]}])["SecurityGroups"][0]
-    table = by_name(ec2, "describe_route_tables", "RouteTables", f"{d}-private")["RouteTableId"]
-    igw = by_name(ec2, "describe_internet_gateways", "InternetGateways", f"{d}-igw")["InternetGatewayId"]
-    nat = by_name(ec2, "describe_nat_gateways", "NatGateways", f"{d}-nat-a", filter_key="Filter")["NatGatewayId"]
+    table = by_name(ec2, "describe_route_tables", "RouteTables", d, f"{d}-private")["RouteTableId"]
+    igw = by_name(ec2, "describe_internet_gateways", "InternetGateways", d, f"{d}-igw")["InternetGatewayId"]
+    nat = by_name(ec2, "describe_nat_gateways", "NatGateways", d, f"{d}-nat-a", filter_key="Filter")["NatGatewayId"]
     ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": False})
     ec2.create_tags(Resources=[subnet, nat], Tags=[{"Key": "drift", "Value": "1"}])
     ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
