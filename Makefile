@@ -85,8 +85,8 @@ changelog: venv
 	bash scripts/changelog.sh
 
 # Every test. The quick ones first, then two lanes side by side: one of AWS-only tests (each
-# on an emulator of its own), one with the container tests (molecule runs its scenarios, which
-# share one Podman storage, one after another) and the network test. The lanes share make's two
+# on an emulator of its own, the network test last), one with the container tests (molecule runs its
+# scenarios, which share one Podman storage, one after another). The lanes share make's two
 # job slots, so a lane may start its next target early when the other lane is done; no two
 # targets share a port, a socket or a deployment name, so any two may overlap.
 # Each lane goes on past a failure (-k) so that one run shows every failure; the lanes' output is
@@ -102,10 +102,10 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam
+	$(MAKE) --no-print-directory -k sanity integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam integration-network
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory -k molecule integration-network integration-local-teardown integration-local-service-discovery integration-image-arch integration-awx
+	$(MAKE) --no-print-directory -k molecule integration-local-teardown integration-local-service-discovery integration-image-arch integration-awx
 
 integration: integration-modules integration-aws integration-aws-target integration-network
 
