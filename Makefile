@@ -90,7 +90,7 @@ changelog: venv
 # job slots, so a lane may start its next target early when the other lane is done; no two
 # targets share a port, a socket or a deployment name, so any two may overlap.
 # Each lane goes on past a failure (-k) so that one run shows every failure; the lanes' output is
-# also kept in tests/output/test-lanes.log, and on failure what failed is printed once more, last.
+# also kept in tests/output/test-lanes.log, each target's time in tests/output/lane-times.txt, and on failure what failed is printed once more, last.
 # The tests read the default callback's output (task headers, msg: lines); the progress callback that
 # ansible.cfg selects is for people. Exported to the integration targets and the commands they start (not to
 # `unit`: the progress callback's own tests run there, and a target's variables reach its prerequisites).
@@ -102,10 +102,10 @@ test: setup lint unit gotest
 		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k sanity integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam integration-network
+	+@MAKE="$(MAKE)" bash scripts/timed-lane.sh aws sanity integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam integration-network
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory -k molecule integration-local-teardown integration-local-service-discovery integration-image-arch integration-awx
+	+@MAKE="$(MAKE)" bash scripts/timed-lane.sh containers molecule integration-local-teardown integration-local-service-discovery integration-image-arch integration-awx
 
 integration: integration-modules integration-aws integration-aws-target integration-network
 
