@@ -96,7 +96,7 @@ def playbook(endpoint, path, *args, creds=True, env=None, **extra_vars):
         else:
             run_env[key] = value
     proc = subprocess.run(cmd, cwd=ROOT, env=run_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=580, check=False)
+                          timeout=itlib.PLAYBOOK_TIMEOUT, check=False)
     run = itlib.Run(proc)
     run.text = " ".join(run.out.split())  # the yaml callback wraps long messages
     return run
