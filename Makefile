@@ -97,15 +97,22 @@ changelog: venv
 test-lane-aws test-lane-containers integration integration-% molecule: export FARGATE_MICROSERVICE_FULL_OUTPUT = true
 
 test: setup lint unit gotest
-	@mkdir -p tests/output
+	@mkdir -p tests/output && : > tests/output/lane-times.txt
 	@set -o pipefail; $(MAKE) --no-print-directory -j2 --output-sync=target test-lane-aws test-lane-containers 2>&1 \
-		| tee tests/output/test-lanes.log || { bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
+		| tee tests/output/test-lanes.log || { cat tests/output/lane-times.txt; bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
+	@echo "== time per target (tests/output/lane-times.txt)"; cat tests/output/lane-times.txt
 
 test-lane-aws: venv
-	+@MAKE="$(MAKE)" bash scripts/timed-lane.sh aws sanity integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam integration-network
+	$(MAKE) --no-print-directory -k $(addprefix timed-,sanity integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam integration-network)
 
 test-lane-containers: setup
-	+@MAKE="$(MAKE)" bash scripts/timed-lane.sh containers molecule integration-local-teardown integration-local-service-discovery integration-image-arch integration-awx
+	$(MAKE) --no-print-directory -k $(addprefix timed-,molecule integration-local-teardown integration-local-service-discovery integration-image-arch integration-awx)
+
+# A target of a lane, timed: its time and result go to tests/output/lane-times.txt (printed at the end of make test).
+timed-%:
+	+@start=$$(date +%s); rc=0; $(MAKE) --no-print-directory $* || rc=$$?; \
+		line=$$(printf '%-40s %5ss  %s' '$*' $$(($$(date +%s) - start)) $$([ $$rc = 0 ] && echo ok || echo FAILED)); \
+		echo "$$line"; echo "$$line" >> tests/output/lane-times.txt; exit $$rc
 
 integration: integration-modules integration-aws integration-aws-target integration-network
 

@@ -28,7 +28,7 @@ sed -e 's/\x1b\[[0-9;]*m//g' "$log" | awk '
   { flush() }
   /^(TASK|PLAY|RUNNING HANDLER) \[/ { header = $0; shown = 0; next }
   /^FAILED - RETRYING/ { next }
-  /^fatal: \[|^failed: \[|FAILED! =>|^ERROR!|^ERROR: |^E  +|^FAILED |AssertionError|^not ok |^--- FAIL|^make(\[[0-9]+\])?: \*\*\*|Executed: Failed|^FAIL: |^FAIL |^lane [a-z]+: failed: / {
+  /^fatal: \[|^failed: \[|FAILED! =>|^ERROR!|^ERROR: |^E  +|^FAILED |AssertionError|^not ok |^--- FAIL|^make(\[[0-9]+\])?: \*\*\*|Executed: Failed|^FAIL: |^FAIL / {
     extra = 0; keep($0)
   }
   END { flush(); if (n == 0) print "(no failure line recognised; read the full log above)" }
