@@ -73,33 +73,33 @@ if run override 0 -i inventory/aws playbooks/cost.yml -e '{"cost_prices": {"nat_
   if total override single 82.93; then pass "override: 82.93 USD a month"; else fail "override (see $WORK/override.json)"; fi
 fi
 
-# 4b. A region whose list lacks some prices (us-west-2: alb_lcu_hour, logs_storage_gb_month and
-#     ecr_storage_gb_month are null; its other prices are us-east-1's): the lines are printed as
-#     unpriced, the totals are the priced lines' (79.283239 - 0.2336 - 0.029589 - 0.05 = 78.97 single,
-#     + 32.85 + 3.65 = 115.47 per_az, - 32.85 - 0.225 - 3.65 + 43.80 + 0.02 = 86.07 none).
+# 4b. A region whose list lacks some prices (us-west-2: alb_lcu_hour and logs_storage_gb_month are
+#     null; its other prices are us-east-1's): the lines are printed as unpriced, the totals are the
+#     priced lines' (79.283239 - 0.2336 - 0.029589 = 79.02 single, + 32.85 + 3.65 = 115.52 per_az,
+#     - 32.85 - 0.225 - 3.65 + 43.80 + 0.02 = 86.12 none).
 if run us-west-2 0 -i inventory/aws playbooks/cost.yml -e microservice_aws_region=us-west-2 -e "cost_path=$WORK/us-west-2.json"; then
   ok=1
-  for pair in single:78.97 per_az:115.47 none:86.07; do total us-west-2 "${pair%%:*}" "${pair##*:}" || ok=0; done
+  for pair in single:79.02 per_az:115.52 none:86.12; do total us-west-2 "${pair%%:*}" "${pair##*:}" || ok=0; done
   grep -qF 'Load balancer LCUs                unpriced    unpriced    unpriced' "$WORK/us-west-2.log" || ok=0
-  grep -qF 'priced lines per month               78.97      115.47       86.07' "$WORK/us-west-2.log" || ok=0
+  grep -qF 'priced lines per month               79.02      115.52       86.12' "$WORK/us-west-2.log" || ok=0
   grep -qF 'Unpriced in us-west-2 (no confirmed price in roles/cost/vars/prices.yml): Load balancer LCUs (alb_lcu_hour)' "$WORK/us-west-2.log" || ok=0
-  .venv/bin/python -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit([u["price"] for u in r["unpriced"]] != ["alb_lcu_hour","logs_storage_gb_month","ecr_storage_gb_month"])' \
+  .venv/bin/python -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit([u["price"] for u in r["unpriced"]] != ["alb_lcu_hour","logs_storage_gb_month"])' \
     "$WORK/us-west-2.json" || ok=0
-  if [[ $ok == 1 ]]; then pass "us-west-2: unpriced lines named, priced lines 78.97 / 115.47 / 86.07"; else fail "us-west-2 (see $WORK/us-west-2.log)"; fi
+  if [[ $ok == 1 ]]; then pass "us-west-2: unpriced lines named, priced lines 79.02 / 115.52 / 86.12"; else fail "us-west-2 (see $WORK/us-west-2.log)"; fi
 fi
 
-# 4c. Two other regions against their hand calculations in test_cost.py: eu-central-1 fully priced in
-#     single and per_az (90.55 / 132.16), its interface endpoints unpriced in none (48.68 priced);
-#     eu-west-1 the same way (83.53 / 122.22 / 44.60).
-for pair in eu-central-1:90.55:132.16:48.68 eu-west-1:83.53:122.22:44.60; do
-  IFS=: read -r region single per_az none <<<"$pair"
+# 4c. Two other regions against their hand calculations in test_cost.py, every NAT mode fully priced:
+#     eu-central-1 90.55 / 132.16 / 101.26 (6 interface endpoints at 0.012/h: 52.56), eu-west-1
+#     83.53 / 122.22 / 92.80 (at 0.011/h: 48.18).
+for pair in eu-central-1:90.55:132.16:101.26:52.56 eu-west-1:83.53:122.22:92.80:48.18; do
+  IFS=: read -r region single per_az none endpoints <<<"$pair"
   if run "$region" 0 -i inventory/aws playbooks/cost.yml -e "microservice_aws_region=$region" -e "cost_path=$WORK/$region.json"; then
     ok=1
     for mode_total in "single:$single" "per_az:$per_az" "none:$none"; do total "$region" "${mode_total%%:*}" "${mode_total##*:}" || ok=0; done
-    grep -qF 'Interface endpoints                   0.00        0.00    unpriced' "$WORK/$region.log" || ok=0
-    .venv/bin/python -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(r["unpriced"] != [] or r["unpriced_in_any_mode"] != ["interface_endpoint_gb","interface_endpoint_hour"])' \
+    grep -qF "Interface endpoints                   0.00        0.00       $endpoints" "$WORK/$region.log" || ok=0
+    .venv/bin/python -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(r["unpriced"] != [] or r["unpriced_in_any_mode"] != [])' \
       "$WORK/$region.json" || ok=0
-    if [[ $ok == 1 ]]; then pass "$region: $single / $per_az / $none (none: endpoints unpriced)"; else fail "$region (see $WORK/$region.log)"; fi
+    if [[ $ok == 1 ]]; then pass "$region: $single / $per_az / $none (endpoints $endpoints)"; else fail "$region (see $WORK/$region.log)"; fi
   fi
 done
 
@@ -129,8 +129,8 @@ if run site-aws-check 0 -i inventory/aws site.yml --tags cost --check; then
   if grep -qF 'Estimated cost in us-east-1' "$WORK/site-aws-check.log"; then pass "site-aws-check: short form printed"; else fail "site-aws-check"; fi
 fi
 if run site-aws-partial 0 -i inventory/aws site.yml --tags cost -e microservice_aws_region=us-west-2; then
-  if grep -qF "Estimated cost in us-west-2 (network_nat_mode single): at least 0.1082 USD per hour, 78.97 USD per month" "$WORK/site-aws-partial.log" \
-      && grep -qF "unpriced in us-west-2: alb_lcu_hour, logs_storage_gb_month, ecr_storage_gb_month (set cost_prices)" "$WORK/site-aws-partial.log"; then
+  if grep -qF "Estimated cost in us-west-2 (network_nat_mode single): at least 0.1082 USD per hour, 79.02 USD per month" "$WORK/site-aws-partial.log" \
+      && grep -qF "unpriced in us-west-2: alb_lcu_hour, logs_storage_gb_month (set cost_prices)" "$WORK/site-aws-partial.log"; then
     pass "site-aws-partial: the short form names the unpriced prices and the run goes on"
   else
     fail "site-aws-partial (see $WORK/site-aws-partial.log)"

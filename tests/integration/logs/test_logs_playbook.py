@@ -8,7 +8,7 @@ awslogs-stream-prefix is what the task role registers), service ``web``, log gro
 the streams ``<prefix>/<container>/<task-id>`` of two tasks with lines. The playbook must find the
 group and prefixes through the service's task definition and print the lines in order, prefixed,
 with since, a filter and one task; read-only in check mode; say so on an empty stack; refuse bad
-input before any AWS call.
+input before any AWS call; follow new lines (each once) for a bounded time.
 Run: make integration-logs   (or IT_EMULATOR_PORT=PORT .venv/bin/python -m pytest -v tests/integration/logs)
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -127,3 +128,47 @@ def test_bad_input_fails_before_any_aws_call(extra, words):
     run = logs_run(**extra)
     assert run.rc != 0 and words in run.out, run
     assert "Read the service" not in run.out, run
+
+
+def shown_blocks(run, task):
+    """Every block of lines the task ``task`` printed, in order (one per run of that task)."""
+    blocks = []
+    for part in run.out.split(f"TASK [fargate.microservice.logs : {task}]")[1:]:
+        body = part.split("\nTASK [", 1)[0].split("\nPLAY RECAP", 1)[0]
+        if "msg:" not in body:
+            continue  # skipped: nothing new
+        block = body.split("msg: |-", 1)[1] if "msg: |-" in body else body.split("msg:", 1)[1]
+        blocks.append([line.strip() for line in block.strip().splitlines() if line.strip()])
+    return blocks
+
+
+def test_follow_shows_each_new_line_once_and_stops_by_itself():
+    # A writer adds one line a second to task A's web stream while the playbook reads the last line per
+    # container, then follows for 6 s (reads every 2 s). The follow reads must show new lines, each once,
+    # none of those the first read showed, in time order; the run ends by itself (changed=0).
+    logs = itlib.client("logs")
+    [stream] = [s["logStreamName"] for s in logs.describe_log_streams(logGroupName=f"/ecs/{D}")["logStreams"]
+                if s["logStreamName"].endswith(f"/web/{TASK_A}")]
+    stop = threading.Event()
+
+    def writer():
+        tick = 0
+        while not stop.wait(1):
+            tick += 1
+            logs.put_log_events(logGroupName=f"/ecs/{D}", logStreamName=stream,
+                                logEvents=[{"timestamp": int(time.time() * 1000), "message": f"tick {tick}"}])
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        run = logs_run(logs_lines=1, logs_follow=6, logs_follow_interval=2)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert run.rc == 0 and run.changed == 0, run
+    first = shown(run)
+    followed = [line for block in shown_blocks(run, "Show the new lines") for line in block]
+    assert followed and all(line.startswith(f"{TASK_A}/web ") and " tick " in line for line in followed), run
+    ticks = [int(line.rsplit(" ", 1)[1]) for line in followed]
+    assert ticks == sorted(set(ticks)), run  # each once, in time order
+    assert not set(followed) & set(first), run  # nothing the first read showed

@@ -47,7 +47,7 @@ US_EAST_1 = {
     "logs_ingest_gb": 0.50,
     "logs_storage_gb_month": 0.03,
     "ecr_storage_gb_month": 0.10,
-    "cloud_map_resource_month": None,
+    "cloud_map_resource_month": 0.10,
     "route53_hosted_zone_month": 0.50,
 }
 PRICES = {"read_on": "2026-12-01", "regions": {"us-east-1": US_EAST_1, "eu-central-1": {"fargate_vcpu_hour_x86": 0.04656}}}
@@ -78,7 +78,7 @@ DEFAULTS = {
     "cost_alb_active_connections_per_minute": 60,
     "cost_log_ingested_gb_month": 1,
     "cost_ecr_stored_gb": 0.5,
-    "cost_cloud_map_instances": 1,
+    "cost_cloud_map_instances": 0,
 }
 
 # Hand calculation, defaults, network_nat_mode single (USD per month):
@@ -229,17 +229,22 @@ def test_override_one_price():
     assert report["overridden_prices"] == ["nat_gateway_hour"]
 
 
-def test_override_gives_a_price_the_list_lacks():
-    # Cloud Map: 1 instance x 0.10 + 1 private DNS namespace (hosted zone) x 0.50 = +0.60
-    # The Redis service's one task, same size as web's (0.25 vCPU, 0.5 GB), on-demand x86, 730 h:
+def test_cloud_map_instances_registered_outside_ecs_and_an_override():
+    # 3 instances registered other than by ECS x 0.10 (the list's) = 0.30, + 1 private DNS namespace (hosted
+    # zone) x 0.50; the Redis service's one task, same size as web's (0.25 vCPU, 0.5 GB), on-demand x86, 730 h:
     #   0.25 x 0.04048 x 730 = 7.3876 and 0.5 x 0.004445 x 730 = 1.622425, so +9.010025
-    report = estimate(inputs(microservice_topology="service_discovery", cost_prices={"cloud_map_resource_month": 0.10}), PRICES)
+    report = estimate(inputs(microservice_topology="service_discovery", cost_cloud_map_instances=3), PRICES)
     lines = monthly(report)
-    assert lines["cloud_map_instances"] == pytest.approx(0.10)
+    assert lines["cloud_map_instances"] == pytest.approx(0.30)
     assert lines["cloud_map_namespace"] == pytest.approx(0.50)
     assert lines["fargate_redis_vcpu"] == pytest.approx(7.3876, abs=1e-6)
     assert lines["fargate_redis_memory"] == pytest.approx(1.622425, abs=1e-6)
-    assert report["monthly"] == pytest.approx(SINGLE_TOTAL + 0.60 + 9.010025, abs=1e-6)
+    assert report["monthly"] == pytest.approx(SINGLE_TOTAL + 0.80 + 9.010025, abs=1e-6)
+    # cost_prices replaces the list's 0.10: 3 x 0.20 = 0.60
+    report = estimate(inputs(microservice_topology="service_discovery", cost_cloud_map_instances=3,
+                             cost_prices={"cloud_map_resource_month": 0.20}), PRICES)
+    assert monthly(report)["cloud_map_instances"] == pytest.approx(0.60)
+    assert report["monthly"] == pytest.approx(SINGLE_TOTAL + 1.10 + 9.010025, abs=1e-6)
 
 
 def test_cloud_map_is_zero_for_the_sidecar_topology():
@@ -281,7 +286,7 @@ def test_region_with_partial_prices_and_overrides():
 
 
 # Hand calculation, eu-west-1 from the price list (roles/cost/vars/prices.yml), defaults, single
-# (USD per month); lines whose price the list holds as null (not confirmed) are unpriced:
+# (USD per month):
 #   NAT gateways        1 x 0.048/h x 730                  = 35.04
 #   NAT data            5 GB x 0.048                       =  0.24
 #   ALB                 0.0252/h x 730                     = 18.396
@@ -294,37 +299,32 @@ def test_region_with_partial_prices_and_overrides():
 #   ECR storage         0.5 GB x 0.10                      =  0.05
 #   total                                                  = 83.529239  (/730 = 0.114424 per hour)
 # per_az: + 35.04 (second NAT) + 3.65 (its address)        = 122.219239
-# none:   - 35.04 - 0.24 (NAT) - 3.65 (its address), the 6 interface endpoints and their GB
-#         unpriced                                         =  44.599239
+# none:   - 35.04 - 0.24 (NAT) - 3.65 (its address) + 3 services x 2 zones = 6 interface endpoints
+#         x 0.011/h x 730 = 48.18 + 2 GB x 0.01 = 0.02      =  92.799239
 EU_WEST_1_SINGLE = {
     "nat_gateway_hours": 35.04, "nat_gateway_data": 0.24, "alb_hours": 18.396, "alb_lcus": 0.2336, "fargate_vcpu": 14.7752,
     "fargate_memory": 3.24485, "public_ipv4": 10.95, "logs_ingestion": 0.57, "logs_storage": 0.0295890, "ecr_storage": 0.05,
 }
-EU_WEST_1_TOTALS = {"single": 83.529239, "per_az": 122.219239, "none": 44.599239}
+EU_WEST_1_TOTALS = {"single": 83.529239, "per_az": 122.219239, "none": 92.799239}
 
 
-def test_eu_west_1_hand_worked_with_its_unpriced_lines():
+def test_eu_west_1_hand_worked():
     report = estimate(inputs(microservice_aws_region="eu-west-1"), _price_list())
     lines = monthly(report)
     for item, expected in EU_WEST_1_SINGLE.items():
         assert lines[item] == pytest.approx(expected, abs=1e-6), item
     assert {item for item, value in lines.items() if value} == set(EU_WEST_1_SINGLE)
-    assert [item for item, value in lines.items() if value is None] == []
     for mode, total in EU_WEST_1_TOTALS.items():
         assert report["modes"][mode]["monthly"] == pytest.approx(total, abs=1e-6), mode
-    assert report["modes"]["single"]["unpriced"] == [] and report["unpriced"] == []
-    assert report["modes"]["none"]["unpriced"] == ["interface_endpoints", "interface_endpoint_data"]
-    assert report["unpriced_in_any_mode"] == ["interface_endpoint_gb", "interface_endpoint_hour"]
+        assert report["modes"][mode]["unpriced"] == [], mode
+    assert report["unpriced"] == [] and report["unpriced_in_any_mode"] == []
+    none = monthly(report, "none")
+    assert none["interface_endpoints"] == pytest.approx(48.18) and none["interface_endpoint_data"] == pytest.approx(0.02)
     table = report["table"]
-    assert "Interface endpoints                   0.00        0.00    unpriced" in table
-    assert "priced lines per month               83.53      122.22       44.60" in table
-    # none has other lines unpriced than single (the endpoints): no difference is given for it
-    assert "difference to single                  0.00      +38.69         n/a" in table
-    assert table[-1] == (
-        "Unpriced in eu-west-1 (no confirmed price in roles/cost/vars/prices.yml): Endpoint data processed (interface_endpoint_gb),"
-        " Interface endpoints (interface_endpoint_hour); the totals leave them out, cost_prices sets them."
-    )
-    # the selected mode is fully priced: the short form gives its totals as they are
+    assert "Interface endpoints                   0.00        0.00       48.18" in table
+    assert "total per month                      83.53      122.22       92.80" in table
+    assert "difference to single                  0.00      +38.69       +9.27" in table
+    assert not any(row.startswith("Unpriced") for row in table)
     assert report["short"] == (
         "Estimated cost in eu-west-1 (network_nat_mode single): 0.1144 USD per hour, 83.53 USD per month"
         " (NAT 35.28, ALB 18.63, Fargate 18.02, public IPv4 10.95)."
@@ -344,12 +344,19 @@ def test_eu_west_1_hand_worked_with_its_unpriced_lines():
 #   ECR storage         0.5 GB x 0.10                      =  0.05
 #   total                                                  = 90.55025616  (/730 = 0.124041 per hour)
 # per_az: + 37.96 (second NAT) + 3.65 (its address)        = 132.16025616
-# none:   - 37.96 - 0.26 - 3.65; the interface endpoints are unpriced there = 48.68025616
+# network_nat_mode none, line by line:
+#   NAT gateways, NAT data                                 =  0
+#   ALB, LCUs, Fargate vCPU and memory, logs, ECR          =  as in single
+#   public IPv4         2 (the ALB's, one per zone) x 0.005/h x 730 = 7.30
+#   interface endpoints 3 services x 2 zones = 6 x 0.012/h x 730    = 52.56
+#   endpoint data       2 GB x 0.01                        =  0.02
+#   total  19.71 + 0.2336 + 16.9944 + 3.7303 + 7.30 + 52.56 + 0.02 + 0.63 + 0.03195616 + 0.05
+#                                                          = 101.26025616  (/730 = 0.138713 per hour)
 EU_CENTRAL_1_SINGLE = {
     "nat_gateway_hours": 37.96, "nat_gateway_data": 0.26, "alb_hours": 19.71, "alb_lcus": 0.2336, "fargate_vcpu": 16.9944,
     "fargate_memory": 3.7303, "public_ipv4": 10.95, "logs_ingestion": 0.63, "logs_storage": 0.03195616, "ecr_storage": 0.05,
 }
-EU_CENTRAL_1_TOTALS = {"single": 90.55025616, "per_az": 132.16025616, "none": 48.68025616}
+EU_CENTRAL_1_TOTALS = {"single": 90.55025616, "per_az": 132.16025616, "none": 101.26025616}
 
 
 @pytest.mark.parametrize("mode", ["single", "per_az", "none"])
@@ -369,19 +376,37 @@ def test_eu_central_1_hand_worked(mode):
             "Estimated cost in eu-central-1 (network_nat_mode single): 0.1240 USD per hour, 90.55 USD per month"
             " (NAT 38.22, Fargate 20.72, ALB 19.94, public IPv4 10.95)."
         )
-    # the interface endpoints (network_nat_mode none) have no confirmed eu-central-1 price
-    assert [line["price"] for line in report["unpriced"]] == ([] if mode != "none" else ["interface_endpoint_hour", "interface_endpoint_gb"])
-    assert report["modes"]["none"]["unpriced"] == ["interface_endpoints", "interface_endpoint_data"]
+    if mode == "none":
+        lines = monthly(report)
+        assert lines["nat_gateway_hours"] == 0 and lines["nat_gateway_data"] == 0
+        assert lines["public_ipv4"] == pytest.approx(7.30)
+        assert lines["interface_endpoints"] == pytest.approx(52.56)
+        assert lines["interface_endpoint_data"] == pytest.approx(0.02)
+        assert report["short"] == (
+            "Estimated cost in eu-central-1 (network_nat_mode none): 0.1387 USD per hour, 101.26 USD per month"
+            " (endpoints 52.58, Fargate 20.72, ALB 19.94, public IPv4 7.30)."
+        )
+    assert report["unpriced"] == [] and report["unpriced_in_any_mode"] == []
 
 
 def test_cost_prices_fill_the_unpriced_lines():
-    # us-west-2 lacks three prices of the single mode (alb_lcu_hour, logs_storage_gb_month, ecr_storage_gb_month);
-    # every other us-west-2 price equals us-east-1's, so with those three set to us-east-1's the estimate is the
-    # us-east-1 hand calculation's 79.283239, nothing unpriced
+    # us-west-2 lacks two prices of the single mode (alb_lcu_hour, logs_storage_gb_month); every other us-west-2
+    # price it uses equals us-east-1's (ECR 0.10 too), so the priced lines are 79.283239 - 0.2336 - 0.029589 =
+    # 79.02005, and with those two set to us-east-1's the estimate is the us-east-1 hand calculation's 79.283239
     report = estimate(inputs(microservice_aws_region="us-west-2"), _price_list())
-    assert [line["price"] for line in report["unpriced"]] == ["alb_lcu_hour", "logs_storage_gb_month", "ecr_storage_gb_month"]
-    assert report["monthly"] == pytest.approx(SINGLE_TOTAL - 0.2336 - 0.029589 - 0.05, abs=1e-6)
-    prices = {"alb_lcu_hour": 0.008, "logs_storage_gb_month": 0.03, "ecr_storage_gb_month": 0.10}
+    assert [line["price"] for line in report["unpriced"]] == ["alb_lcu_hour", "logs_storage_gb_month"]
+    assert report["monthly"] == pytest.approx(79.02005, abs=1e-6)
+    assert monthly(report)["ecr_storage"] == pytest.approx(0.05)
+    # the output says which lines it cannot price, in the table and in the short form
+    assert report["table"][-1] == (
+        "Unpriced in us-west-2 (no confirmed price in roles/cost/vars/prices.yml): Load balancer LCUs (alb_lcu_hour),"
+        " CloudWatch Logs storage (logs_storage_gb_month); the totals leave them out, cost_prices sets them."
+    )
+    assert "Load balancer LCUs                unpriced    unpriced    unpriced" in report["table"]
+    assert report["short"].endswith("; unpriced in us-west-2: alb_lcu_hour, logs_storage_gb_month (set cost_prices).")
+    assert report["short"].startswith("Estimated cost in us-west-2 (network_nat_mode single): at least 0.1082 USD per hour,"
+                                      " 79.02 USD per month")
+    prices = {"alb_lcu_hour": 0.008, "logs_storage_gb_month": 0.03}
     report = estimate(inputs(microservice_aws_region="us-west-2", cost_prices=prices), _price_list())
     assert report["unpriced"] == [] and report["modes"]["single"]["unpriced"] == []
     assert report["monthly"] == pytest.approx(SINGLE_TOTAL, abs=1e-6)
@@ -402,15 +427,17 @@ def test_arm_spot_is_unpriced_in_us_east_1():
     assert "Fargate Spot vCPU                 unpriced    unpriced    unpriced" in report["table"]
 
 
-def test_cloud_map_instances_unpriced_namespace_priced():
-    # Cloud Map's instance price is null; its namespace (a Route 53 hosted zone, 0.50) is priced, and the Redis
-    # service's task (9.010025, see test_override_gives_a_price_the_list_lacks): 79.283239 + 0.50 + 9.010025
+def test_cloud_map_tasks_registered_by_ecs_are_free():
+    # The Redis tasks are registered by ECS service discovery, which Cloud Map does not charge for
+    # (cost_cloud_map_instances 0 by default): the instances line is 0, the namespace (a Route 53 hosted zone)
+    # 0.50, the Redis service's task 9.010025 (see test_cloud_map_instances_registered_outside_ecs_and_an_override):
+    # 79.283239 + 0.50 + 9.010025 = 88.793264, nothing unpriced
     report = estimate(inputs(microservice_topology="service_discovery"), PRICES)
     lines = monthly(report)
-    assert lines["cloud_map_instances"] is None
+    assert lines["cloud_map_instances"] == 0
     assert lines["cloud_map_namespace"] == pytest.approx(0.50)
-    assert report["monthly"] == pytest.approx(SINGLE_TOTAL + 0.50 + 9.010025, abs=1e-6)
-    assert [line["price"] for line in report["unpriced"]] == ["cloud_map_resource_month"]
+    assert report["monthly"] == pytest.approx(88.793264, abs=1e-6)
+    assert report["unpriced"] == []
 
 
 def test_table_and_short_form():
