@@ -170,11 +170,13 @@ class Documents:
             [self.deployment(NEWER, self.newer, "PRIMARY", "COMPLETED", f"ECS deployment {NEWER} completed.", running=2, minute=12)],
             [event(15, f"(service {self.name}) has reached a steady state.")], revision=self.newer))
 
-    # 5. Still rolling out.
-    def in_progress(self):
+    # 5. Still rolling out (first: a new service's first deployment, alone).
+    def in_progress(self, first=False):
+        ours = self.deployment(OURS, self.ours, "PRIMARY", "IN_PROGRESS", f"ECS deployment {OURS} in progress.", running=1, pending=1, minute=10)
+        if first:
+            return services_response(self.service([ours]))
         return services_response(self.service(
-            [self.deployment(OURS, self.ours, "PRIMARY", "IN_PROGRESS", f"ECS deployment {OURS} in progress.", running=1, pending=1, minute=10),
-             self.deployment(GOOD, self.good, "ACTIVE", "COMPLETED", f"ECS deployment {GOOD} completed.", running=2, minute=1)]))
+            [ours, self.deployment(GOOD, self.good, "ACTIVE", "COMPLETED", f"ECS deployment {GOOD} completed.", running=2, minute=1)]))
 
     def task(self, task_id, revision, started_by, stop_code, stopped_reason, web_exit, web_reason=None, minute=11):
         registry = f"{self.account}.dkr.ecr.{self.region}.amazonaws.com/{self.cluster}"
