@@ -277,6 +277,7 @@ def main():
     error = _naming.deployment_name_error(params["deployment"], "deployment")
     if error:
         module.fail_json(msg=error)
+
     def _client(service):
         return module.client(service, retry_decorator=AWSRetry.jittered_backoff())
 

@@ -82,7 +82,8 @@ class Documents:
             "serviceArn": self.service_arn,
             "serviceName": self.name,
             "clusterArn": self.cluster_arn,
-            "loadBalancers": [{"targetGroupArn": f"arn:aws:elasticloadbalancing:{self.region}:{self.account}:targetgroup/{self.cluster}-web-tg/0123456789abcdef",
+            "loadBalancers": [{"targetGroupArn": f"arn:aws:elasticloadbalancing:{self.region}:{self.account}:targetgroup/"
+                                                 f"{self.cluster}-web-tg/0123456789abcdef",
                                "containerName": "web", "containerPort": 8000}],
             "status": "ACTIVE",
             "desiredCount": 2,
