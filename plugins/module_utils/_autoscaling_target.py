@@ -14,6 +14,8 @@ without its target; an ObjectNotFoundException (already gone, a parallel or inte
 
 from __future__ import annotations
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
+
 
 def _code(err):
     return ((getattr(err, "response", None) or {}).get("Error") or {}).get("Code", "")
@@ -22,10 +24,11 @@ def _code(err):
 def find(client, namespace, resource_id, dimension):
     """The scalable target (API dict) and its scaling policies (list of API dicts); ``(None, [])`` without a target."""
     query = {"ServiceNamespace": namespace, "ScalableDimension": dimension}
-    targets = client.get_paginator("describe_scalable_targets").paginate(
-        ResourceIds=[resource_id], **query).build_full_result().get("ScalableTargets", [])
-    policies = client.get_paginator("describe_scaling_policies").paginate(
-        ResourceId=resource_id, **query).build_full_result().get("ScalingPolicies", [])
+    # Paginated, each query retried with jittered backoff (amazon.aws's paginated_query_with_retries).
+    targets = paginated_query_with_retries(client, "describe_scalable_targets",
+                                           ResourceIds=[resource_id], **query).get("ScalableTargets", [])
+    policies = paginated_query_with_retries(client, "describe_scaling_policies",
+                                            ResourceId=resource_id, **query).get("ScalingPolicies", [])
     target = next((t for t in targets if t.get("ResourceId") == resource_id), None)
     return target, [p for p in policies if p.get("ResourceId") == resource_id]
 

@@ -24,6 +24,7 @@ except ImportError:
     pass  # Handled by AnsibleAWSModule
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
@@ -41,14 +42,8 @@ class OperationFailed(Exception):
 
 
 def _paginate(client, method, key, **kwargs):
-    items = []
-    token = None
-    while True:
-        page = getattr(client, method)(aws_retry=True, **(dict(kwargs, NextToken=token) if token else kwargs))
-        items.extend(page.get(key, []))
-        token = page.get("NextToken")
-        if not token:
-            return items
+    """Every item under ``key`` of a paginated list call (botocore's paginator, retried with jittered backoff)."""
+    return paginated_query_with_retries(client, method, **kwargs).get(key, [])
 
 
 def wait_for_operation(client, operation_id, timeout, delay=2, sleep=time.sleep, clock=time.monotonic):

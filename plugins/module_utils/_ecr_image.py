@@ -55,11 +55,9 @@ def _iso(value):
 
 def read_repository(client, name, registry_id=None):
     """Return the repository (``repositoryUri``, ``imageTagMutability``, ...) or ``None``."""
-    kwargs = {"repositoryNames": [name]}
-    if registry_id:
-        kwargs["registryId"] = registry_id
+    registry = {"registryId": registry_id} if registry_id else {}
     try:
-        repos = client.describe_repositories(aws_retry=True, **kwargs)["repositories"]
+        repos = client.describe_repositories(aws_retry=True, repositoryNames=[name], **registry)["repositories"]
     except is_boto3_error_code("RepositoryNotFoundException"):
         return None
     return repos[0] if repos else None
@@ -68,11 +66,10 @@ def read_repository(client, name, registry_id=None):
 def find_image(client, repository, tag=None, registry_id=None, digest=None):
     """Return the image the tag (or, without a tag, the digest) names (ECR's imageDetail) or ``None``."""
     image_id = {"imageTag": tag} if tag is not None else {"imageDigest": digest}
-    kwargs = {"repositoryName": repository, "imageIds": [image_id]}
-    if registry_id:
-        kwargs["registryId"] = registry_id
+    registry = {"registryId": registry_id} if registry_id else {}
     try:
-        details = client.describe_images(aws_retry=True, **kwargs).get("imageDetails", [])
+        details = client.describe_images(aws_retry=True, repositoryName=repository, imageIds=[image_id],
+                                         **registry).get("imageDetails", [])
     except is_boto3_error_code("ImageNotFoundException"):
         return None
     for detail in details:

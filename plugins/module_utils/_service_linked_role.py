@@ -11,6 +11,8 @@ service's choice (AWS: ``AWSServiceRoleForECS``; the emulator spells it its own 
 
 from __future__ import annotations
 
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
+
 # CreateServiceLinkedRole for a role that exists: AWS answers InvalidInput "Service role name
 # AWSServiceRoleForECS has been taken in this account, please try a different suffix."
 # (IAM API reference, CreateServiceLinkedRole errors: InvalidInput); the emulator answers
@@ -43,13 +45,14 @@ def _summary(role):
 
 
 def find_role(client, service_name):
-    """The service-linked role of ``service_name`` (a summary dict), or ``None``. ListRoles is paginated."""
-    paginator = client.get_paginator("list_roles")
-    for page in paginator.paginate(PathPrefix=role_path(service_name)):
-        for role in page.get("Roles", []):
-            # PathPrefix matches prefixes: only the exact path is this service's.
-            if role.get("Path") == role_path(service_name):
-                return _summary(role)
+    """The service-linked role of ``service_name`` (a summary dict), or ``None``.
+
+    ListRoles is paginated, each query retried with jittered backoff (amazon.aws's paginated_query_with_retries).
+    """
+    for role in paginated_query_with_retries(client, "list_roles", PathPrefix=role_path(service_name)).get("Roles", []):
+        # PathPrefix matches prefixes: only the exact path is this service's.
+        if role.get("Path") == role_path(service_name):
+            return _summary(role)
     return None
 
 

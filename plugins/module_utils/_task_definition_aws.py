@@ -19,6 +19,7 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing dependency.
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _ownership
@@ -98,6 +99,11 @@ class TaskDefinitions:
         self.calls.append(name)
         return getattr(client, name)(aws_retry=True, **kwargs)
 
+    def _list(self, client, name, key, **kwargs):
+        """Every item under ``key`` of a paginated list call (botocore's paginator, retried with jittered backoff)."""
+        self.calls.append(name)
+        return paginated_query_with_retries(client, name, **kwargs).get(key, [])
+
     def describe(self, task_definition):
         """(definition, tags) of a family's newest ACTIVE revision or of family:revision; (None, {}) if none."""
         try:
@@ -141,18 +147,11 @@ class TaskDefinitions:
         return None, {}
 
     def active_arns(self, family, newest_first=False, first_only=False):
-        arns = []
-        params = dict(familyPrefix=family, status="ACTIVE", sort="DESC" if newest_first else "ASC")
-        while True:
-            response = self._call(self.ecs, "list_task_definitions", **params)
-            for arn in response.get("taskDefinitionArns", []):
-                if td.family_of(arn) == family:
-                    arns.append(arn)
-                    if first_only:
-                        return arns
-            if not response.get("nextToken"):
-                return arns
-            params["nextToken"] = response["nextToken"]
+        # familyPrefix also lists longer families (web-redis-task2 for web-redis-task): only the family's own count.
+        listed = self._list(self.ecs, "list_task_definitions", "taskDefinitionArns", familyPrefix=family, status="ACTIVE",
+                            sort="DESC" if newest_first else "ASC")
+        arns = [arn for arn in listed if td.family_of(arn) == family]
+        return arns[:1] if first_only else arns
 
     def role_arn(self, name):
         if self._iam is None:
@@ -176,14 +175,7 @@ class TaskDefinitions:
                 self.module.warn(f"ECR repository {repository!r} does not exist yet; check mode assumes an image will be pushed.")
                 return f"{repository}:{PENDING_TAG}"
             self.module.fail_json(msg=f"ECR repository {repository!r} does not exist; create and push to it, or set image.")
-        images = []
-        params = dict(repositoryName=repository)
-        while True:
-            response = self._call(self._ecr, "describe_images", **params)
-            images.extend(response.get("imageDetails", []))
-            if not response.get("nextToken"):
-                break
-            params["nextToken"] = response["nextToken"]
+        images = self._list(self._ecr, "describe_images", "imageDetails", repositoryName=repository)
         image = td.newest_image(repo["repositoryUri"], images)
         if image is None:
             if self.module.check_mode:

@@ -76,10 +76,8 @@ deleted_policies:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils._autoscaling_target import ensure_absent
-from ansible_collections.fargate.microservice.plugins.module_utils._autoscaling_target import find
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_aws_module
 
 
@@ -93,10 +91,8 @@ def main():
         ),
         supports_check_mode=True,
     )
-    # The paginated describe calls get the same throttling retries as every other call.
-    find_target = AWSRetry.jittered_backoff()(find)
     run_aws_module(module, "application-autoscaling",
-                   lambda client: ensure_absent(client, module.params, module.check_mode, find_target=find_target),
+                   lambda client: ensure_absent(client, module.params, module.check_mode),
                    f"Could not remove the scalable target {module.params['resource_id']!r}")
 
 

@@ -243,6 +243,7 @@ except ImportError:
     pass  # AnsibleAWSModule reports it
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _deployment_info as di
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
@@ -276,8 +277,12 @@ def main():
     error = _naming.deployment_name_error(params["deployment"], "deployment")
     if error:
         module.fail_json(msg=error)
+
+    def _client(service):
+        return module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+
     try:
-        info = di.DeploymentInfo(module.client, **params)
+        info = di.DeploymentInfo(_client, **params)
     except ValueError as err:
         module.fail_json(msg=str(err))
     try:

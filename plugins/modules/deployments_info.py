@@ -77,6 +77,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _deployments as dep
@@ -128,8 +129,8 @@ def main():
     key = module.params["tag_key"]
     client = module.client("resourcegroupstaggingapi", retry_decorator=AWSRetry.jittered_backoff())
     try:
-        paginator = client.get_paginator("get_resources")
-        mappings = paginator.paginate(TagFilters=[{"Key": key}]).build_full_result().get("ResourceTagMappingList", [])
+        mappings = paginated_query_with_retries(client, "get_resources",
+                                                TagFilters=[{"Key": key}]).get("ResourceTagMappingList", [])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Could not list the resources tagged {key!r}")
     mappings = dep.drop(mappings, inactive_ecs(module, [m.get("ResourceARN") for m in mappings]))

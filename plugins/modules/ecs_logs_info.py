@@ -159,6 +159,7 @@ except ImportError:
     pass  # AnsibleAWSModule reports it
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _logs
 from ansible_collections.fargate.microservice.plugins.module_utils import _logs_aws
@@ -192,7 +193,7 @@ def main():
     if not params["stream_prefixes"]:
         module.fail_json(msg="stream_prefixes is empty; give each container's awslogs-stream-prefix, e.g. {web: web, redis: redis}.")
     prefixes = dict((str(k), str(v)) for k, v in params["stream_prefixes"].items())
-    client = module.client("logs")
+    client = module.client("logs", retry_decorator=AWSRetry.jittered_backoff())
     try:
         result = _logs_aws.task_logs(client, params["log_group"], prefixes, request, params["max_tasks"], params["exclude_keys"])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:

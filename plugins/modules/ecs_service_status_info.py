@@ -216,12 +216,6 @@ from ansible_collections.fargate.microservice.plugins.module_utils._ownership im
 
 
 @AWSRetry.jittered_backoff()
-def find_scaling(client, namespace, resource_id, dimension):
-    """The scalable target and its policies (paginated describe calls)."""
-    return find(client, namespace, resource_id, dimension)
-
-
-@AWSRetry.jittered_backoff()
 def list_stopped_task_arns(ecs, cluster, service_name, limit):
     """ARNs of up to ``limit`` stopped tasks of the service (ListTasks, paginated)."""
     paginator = ecs.get_paginator("list_tasks")
@@ -297,8 +291,8 @@ def main():
         # service leaves its scalable target behind.
         scaling = module.client("application-autoscaling", retry_decorator=AWSRetry.jittered_backoff())
         try:
-            target, policies = find_scaling(scaling, "ecs", ss.scaling_resource_id(params["cluster"], params["service"]),
-                                            "ecs:service:DesiredCount")
+            target, policies = find(scaling, "ecs", ss.scaling_resource_id(params["cluster"], params["service"]),
+                                    "ecs:service:DesiredCount")
         except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
             module.fail_json_aws(e, msg=f"Could not describe the auto scaling of service {params['service']!r}")
         result["scalable_target"] = jsonable(target or {})

@@ -94,7 +94,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils._service_linked_role import ensure_present
-from ansible_collections.fargate.microservice.plugins.module_utils._service_linked_role import find_role
 
 
 def main():
@@ -103,16 +102,9 @@ def main():
         description=dict(type="str"),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    retry = AWSRetry.jittered_backoff()
-    client = module.client("iam", retry_decorator=retry)
-
-    # ListRoles pages are fetched with the same throttling retries as every other call.
-    @retry
-    def find(iam, service_name):
-        return find_role(iam, service_name)
-
+    client = module.client("iam", retry_decorator=AWSRetry.jittered_backoff())
     try:
-        result = ensure_present(client, module.params, module.check_mode, find=find)
+        result = ensure_present(client, module.params, module.check_mode)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
         module.fail_json_aws(
             err,

@@ -100,6 +100,11 @@ NO_PERMISSION = {"sts:GetCallerIdentity"}
 # tags when you create a log group, you must have either the logs:TagResource or logs:TagLogGroup permission"
 # (CreateLogGroup's `tags` parameter, https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html,
 # the same text in botocore's model: logs/2014-03-28/service-2.json, CreateLogGroupRequest.tags).
+# Cloud Map's CreatePrivateDnsNamespace and CreateService with `Tags` are also authorized for servicediscovery:TagResource
+# (access level Tagging): the "API operations defined by AWS Cloud Map" table of the Service Authorization Reference maps
+# each of them to its own action and servicediscovery:TagResource
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscloudmap.html); the operations' API
+# references (API_CreatePrivateDnsNamespace.html, API_CreateService.html) document `Tags` but name no permission.
 TAG_ON_CREATE = {
     "ec2": ("TagSpecification", "ec2:CreateTags"),
     "elasticloadbalancing": ("Tags", "elasticloadbalancing:AddTags"),
@@ -108,6 +113,7 @@ TAG_ON_CREATE = {
     "iam": ("Tags", "iam:TagRole"),
     "application-autoscaling": ("Tags", "application-autoscaling:TagResource"),
     "logs": ("tags", "logs:TagResource"),
+    "servicediscovery": ("Tags", "servicediscovery:TagResource"),
 }
 # Other actions a request implies, by (action, request parameter set to a true value):
 # - RegisterTaskDefinition with an execution (or task) role passes that role to ECS: iam:PassRole

@@ -8,7 +8,6 @@ cannot drift from what DescribeServices and DescribeTasks return.
 
 from __future__ import annotations
 
-import datetime
 import importlib.util
 import os
 
@@ -25,37 +24,7 @@ _spec.loader.exec_module(docs)
 MODEL = botocore.session.get_session().get_service_model("ecs")
 
 
-def shape_errors(value, shape, path="$"):
-    """Every place where ``value`` is not what botocore's ``shape`` allows (unknown keys, enums, types)."""
-    errors = []
-    if shape.type_name == "structure":
-        if not isinstance(value, dict):
-            return [f"{path}: not a structure"]
-        for key, item in value.items():
-            if key not in shape.members:
-                errors.append(f"{path}.{key}: not a member of {shape.name}")
-            else:
-                errors.extend(shape_errors(item, shape.members[key], f"{path}.{key}"))
-    elif shape.type_name == "list":
-        if not isinstance(value, list):
-            return [f"{path}: not a list"]
-        for i, item in enumerate(value):
-            errors.extend(shape_errors(item, shape.member, f"{path}[{i}]"))
-    elif shape.type_name == "string":
-        if not isinstance(value, str):
-            errors.append(f"{path}: not a string")
-        elif shape.enum and value not in shape.enum:
-            errors.append(f"{path}: {value!r} not in {shape.name}'s enum {shape.enum}")
-    elif shape.type_name in ("integer", "long"):
-        if not isinstance(value, int) or isinstance(value, bool):
-            errors.append(f"{path}: not an integer")
-    elif shape.type_name == "boolean":
-        if not isinstance(value, bool):
-            errors.append(f"{path}: not a boolean")
-    elif shape.type_name == "timestamp":
-        if not isinstance(value, datetime.datetime):
-            errors.append(f"{path}: not a timestamp")
-    return errors
+shape_errors = docs.shape_errors
 
 
 SERVICE_DOCUMENTS = {
@@ -198,3 +167,13 @@ def test_message_after_the_rollback_names_the_revision_that_failed():
     assert message.startswith("Revision hroll-web-redis-task:5 failed to deploy to service web ((service web)"
                               f" (deployment {docs.OURS}) deployment failed: tasks failed to start.); the circuit"
                               " breaker rolled the service back to revision hroll-web-redis-task:4 (rollback COMPLETED).")
+
+
+def test_replayed_update_service_and_list_tasks_match_botocore():
+    # What tests/integration/service_draining replays: the UpdateService/CreateService answer, ListTasks, and the
+    # documents of another service (its names and revisions), all in the shapes checked above.
+    other = docs.Documents(cluster="hawdrain", family="hawdrain-web-redis-task", good=1, ours=2, newer=3)
+    for operation, document in [("UpdateService", {"service": other.changed()}), ("CreateService", {"service": other.changed(first=True)}),
+                                ("ListTasks", other.stopped_task_arns()), ("DescribeTasks", other.stopped_tasks()),
+                                ("DescribeServices", other.failed_rolled_back()), ("DescribeServices", other.replaced())]:
+        assert shape_errors(document, MODEL.operation_model(operation).output_shape) == [], operation
