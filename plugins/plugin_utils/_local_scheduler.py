@@ -235,9 +235,18 @@ def _deadline(timeout):
     return time.monotonic() + float(timeout)
 
 
+def _pauses(poll):
+    """0.25, 0.5, 1 ... seconds, at most ``poll``: a container that is ready at once is not waited for a whole poll."""
+    pause = 0.25
+    while True:
+        yield min(pause, float(poll))
+        pause *= 2
+
+
 def wait_healthy(engine, name, timeout, poll):
     """Wait until the container's health check passes (running it now and then on Podman)."""
     end = _deadline(timeout)
+    pauses = _pauses(poll)
     while True:
         status = engine.healthcheck(name) if engine.is_podman() else None
         if status == "healthy":
@@ -258,12 +267,13 @@ def wait_healthy(engine, name, timeout, poll):
                 "container %s did not become healthy within %d s (health %s, last check output %r); read its log with "
                 "`podman logs %s` and fix the image or its health check."
                 % (name, int(timeout), (state.get("Health") or {}).get("Status") or status, (log or "").strip(), name))
-        time.sleep(poll)
+        time.sleep(next(pauses))
 
 
 def wait_exited(engine, name, condition, timeout, poll):
     """A COMPLETE or SUCCESS dependency: wait until it exits (with code 0 for SUCCESS)."""
     end = _deadline(timeout)
+    pauses = _pauses(poll)
     while True:
         state = (engine.inspect(name) or {}).get("State") or {}
         if not state.get("Running"):
@@ -273,7 +283,7 @@ def wait_exited(engine, name, condition, timeout, poll):
             return
         if time.monotonic() >= end:
             raise LocalRuntimeError("container %s did not exit within %d s (a %s dependency)." % (name, int(timeout), condition))
-        time.sleep(poll)
+        time.sleep(next(pauses))
 
 
 def start_task(engine, taskdef, new, settings):
@@ -373,8 +383,8 @@ class LoadBalancer:
 
     def add(self, target):
         name = "%s/%s" % (self.backend, target["id"])
-        answer = self.command("add server %s %s:%d check %s" % (name, self.target_address, int(target["port"]),
-                                                                 self.server_options()))
+        address = "%s:%d" % (self.target_address, int(target["port"]))
+        answer = self.command("add server %s %s check %s" % (name, address, self.server_options()))
         if "registered" not in answer.lower():
             raise LocalRuntimeError("HAProxy refused to add server %s: %s" % (name, answer))
         for text in ("enable health %s" % name, "enable server %s" % name):
@@ -436,8 +446,11 @@ class LoadBalancer:
 
 # --- one step -----------------------------------------------------------------------------------------------
 
-def run_step(engine, load_balancer, taskdef, step, settings, check_mode=False):
+def run_step(engine, load_balancer, taskdef, step, settings, check_mode=False, registered=None):
     """Carry out one plan step: start ``new``, set the targets to ``register`` then ``deregister``, stop ``old``.
+
+    ``registered``: called with no argument once the load balancer's targets are set, before the old task stops
+    (the supervisor notes there that the desired count serves again).
 
     ``load_balancer`` None (or not answering): the target lists are left for the caller (``lb_pending`` in the
     result: the role then runs local_alb with them). Returns what was done and each phase's seconds.
@@ -463,6 +476,8 @@ def run_step(engine, load_balancer, taskdef, step, settings, check_mode=False):
         result["deregistered"] += removed
         result["changed"] = result["changed"] or bool(added or removed)
         result["timings"][key] = round(time.monotonic() - t0, 2)
+    if registered is not None:
+        registered()
     if step.get("old"):
         t0 = time.monotonic()
         result["stopped"] = stop_task(engine, step["old"], taskdef)
