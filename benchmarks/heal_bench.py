@@ -149,6 +149,7 @@ def one_run(args, status_file: str) -> dict:
                                  "--max-seconds", str(args.timeout + 60), "--workers", str(args.workers)])
         time.sleep(2)
         t0 = time.monotonic()
+        killed_iso = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         status, dummy = engine.call("POST", "/containers/%s/kill?signal=KILL" % victim["Id"])
         if status != 204:
             raise SystemExit(f"killing {victim['Names'][0]} answered HTTP {status}")
@@ -185,8 +186,10 @@ def one_run(args, status_file: str) -> dict:
             loop_summary = json.load(f)
     s = read_status(status_file)
     last = (s.get("heals") or {}).get("last") or {}
+    # Only this run's replacement (the baseline's supervisor reports no steps; a finished earlier one would).
+    steps = last.get("steps") if (last.get("started") or "") >= killed_iso else None
     return {"phases": {k: round(v, 1) for k, v in seen.items()}, "failed": loop_summary.get("failed"),
-            "ok": loop_summary.get("ok"), "steps": last.get("steps")}
+            "ok": loop_summary.get("ok"), "steps": steps}
 
 
 def main() -> int:
