@@ -236,6 +236,20 @@ class Supervisor:
             "; ".join(reasons), (": " + answer) if answer else ""), task=task_id)
 
     def heal(self, problems):
+        # What the tasks to replace ended as (after any stop of an unhealthy container just done), kept in
+        # heals.last.replaced as ECS keeps a stopped task's reason and containers' exit codes: a quick replacement
+        # removes the task from the engine (and the status file's tasks) within seconds.
+        try:
+            self.observe()
+        except (OSError, ValueError, http.client.HTTPException):
+            pass
+        self.replaced = []
+        for t in self.tasks + [t for tasks in self.service_tasks.values() for t in tasks]:
+            if t["id"] in problems:
+                self.replaced.append({
+                    "id": t["id"], "stopped_reason": "; ".join(p["reason"] for p in problems[t["id"]]),
+                    "containers": dict((name, {"state": c["state"], "exit_code": c["exit_code"], "oom_killed": c["oom_killed"],
+                                               "health": c["health"]}) for name, c in t["containers"].items())})
         if self.config.get("runner"):
             return self.heal_here(problems)
         return self.heal_by_run(problems)
@@ -297,7 +311,7 @@ class Supervisor:
             self.heals["failed"] += 1
         self.heals["last"] = {"started": now_iso(started), "ended": now_iso(ended), "seconds": round(ended - started, 1),
                               "serving_after": round(serving - started, 1) if serving else None,
-                              "rc": rc, "tasks": sorted(problems)}
+                              "rc": rc, "tasks": sorted(problems), "replaced": getattr(self, "replaced", [])}
         if steps is not None:
             self.heals["last"]["steps"] = steps
         if error:
