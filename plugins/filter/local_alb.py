@@ -5,7 +5,7 @@
 """Filters of the local_alb role (HAProxy mirroring the ALB's target group).
 
 - ``local_alb_targets``: the engine's infra containers (/containers/json) -> the running tasks'
-  targets [{id, port}], sorted by id.
+  targets [{id, port}], sorted by id (plugins/plugin_utils/_local_runtime.py, with the scheduler's planning).
 - ``local_alb_status_regex``: an ALB matcher (``200``, ``200,302``, ``200-299``) -> the regular
   expression HAProxy's ``http-check expect rstatus`` needs.
 """
@@ -18,24 +18,8 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-LABEL_TASK = "fargate.microservice/task-id"
-LABEL_HOST_PORT = "fargate.microservice/host-port"
-LABEL_ROLE = "fargate.microservice/role"
-
-
-def local_alb_targets(containers):
-    """Every task whose infra container runs is a target; health checks decide its rotation."""
-    targets = []
-    for c in containers or []:
-        labels = c.get("Labels") or {}
-        if labels.get(LABEL_ROLE) != "infra" or c.get("State") != "running":
-            continue
-        try:
-            port = int(labels.get(LABEL_HOST_PORT))
-        except (TypeError, ValueError):
-            continue
-        targets.append({"id": labels.get(LABEL_TASK), "port": port})
-    return sorted(targets, key=lambda t: t["id"])
+# Read by the container labels the local scheduler defines (once: module_utils/_local_labels.py).
+from ansible_collections.fargate.microservice.plugins.plugin_utils._local_runtime import local_alb_targets
 
 
 def local_alb_status_regex(matcher):

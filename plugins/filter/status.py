@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-# The container labels local_runtime gives the tasks' containers (plugins/filter/local_runtime.py defines them).
-from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_CONTAINER
-from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_DEPLOYMENT
-from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_ESSENTIAL
-from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_HOST_PORT
-from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_ROLE
-from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_TASK
-from ansible_collections.fargate.microservice.plugins.filter.local_runtime import LABEL_TASKDEF
+# The container labels local_runtime gives the tasks' containers (defined once, in module_utils/_local_labels.py).
+from ansible_collections.fargate.microservice.plugins.module_utils._local_labels import LABEL_CONTAINER
+from ansible_collections.fargate.microservice.plugins.module_utils._local_labels import LABEL_DEPLOYMENT
+from ansible_collections.fargate.microservice.plugins.module_utils._local_labels import LABEL_ESSENTIAL
+from ansible_collections.fargate.microservice.plugins.module_utils._local_labels import LABEL_HOST_PORT
+from ansible_collections.fargate.microservice.plugins.module_utils._local_labels import LABEL_ROLE
+from ansible_collections.fargate.microservice.plugins.module_utils._local_labels import LABEL_TASK
+from ansible_collections.fargate.microservice.plugins.module_utils._local_labels import LABEL_TASKDEF
 
 # Docker's "zero" time of a container that never started or never finished.
 _ZERO_TIME = "0001-01-01T00:00:00Z"

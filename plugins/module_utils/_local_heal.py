@@ -22,20 +22,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-LABEL_PREFIX = "fargate.microservice/"
-LABEL_DEPLOYMENT = LABEL_PREFIX + "deployment"
-LABEL_TASK = LABEL_PREFIX + "task-id"
-LABEL_TASKDEF = LABEL_PREFIX + "task-definition"
-LABEL_CONTAINER = LABEL_PREFIX + "container"
-LABEL_ESSENTIAL = LABEL_PREFIX + "essential"
-LABEL_HOST_PORT = LABEL_PREFIX + "host-port"
-LABEL_ROLE = LABEL_PREFIX + "role"
-LABEL_MEMORY = LABEL_PREFIX + "memory"
-LABEL_CPU = LABEL_PREFIX + "cpu"
-# The ECS service of a task that is not the load-balanced one (service_discovery's redis); none: the web service.
-LABEL_SERVICE = LABEL_PREFIX + "service"
-# The host entries a web task was started with (name=address,...: what Cloud Map answered then).
-LABEL_HOSTS = LABEL_PREFIX + "hosts"
+# The labels are defined once, in _local_labels.py (re-exported here for the supervisor).
+from ansible_collections.fargate.microservice.plugins.module_utils._local_labels import (  # noqa: F401 pylint: disable=unused-import
+    LABEL_CONTAINER, LABEL_CPU, LABEL_DEPLOYMENT, LABEL_ESSENTIAL, LABEL_HOST_PORT, LABEL_HOSTS, LABEL_MEMORY,
+    LABEL_PREFIX, LABEL_ROLE, LABEL_SERVICE, LABEL_TASK, LABEL_TASKDEF,
+)
 
 # ECS's own stop reasons (what DescribeTasks shows as stoppedReason / a container's reason).
 REASON_EXITED = "Essential container in task exited"

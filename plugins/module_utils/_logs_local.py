@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Read a local deployment's task logs from the containers local_runtime runs (local_logs_info's logic).
 
-The containers are found by the labels local_runtime puts on them (plugins/filter/local_runtime.py:
+The containers are found by the labels local_runtime puts on them (module_utils/_local_labels.py:
 deployment, task id, container name, role ``container``; the infra container writes nothing) and
 read through the engine's Docker API (``/containers/{id}/logs`` with timestamps) with
 community.docker's API client, the one its own modules use. ``client`` needs ``get_json``,
@@ -17,11 +17,9 @@ import json
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _logs
 
-LABEL_PREFIX = "fargate.microservice/"
-LABEL_DEPLOYMENT = LABEL_PREFIX + "deployment"
-LABEL_TASK = LABEL_PREFIX + "task-id"
-LABEL_CONTAINER = LABEL_PREFIX + "container"
-LABEL_ROLE = LABEL_PREFIX + "role"
+from ansible_collections.fargate.microservice.plugins.module_utils._local_labels import (
+    LABEL_CONTAINER, LABEL_DEPLOYMENT, LABEL_ROLE, LABEL_TASK,
+)
 
 
 def label_filters(deployment, task_id=""):

@@ -11,34 +11,22 @@ its own and its status is read), and decides (plugins/module_utils/_local_heal.p
 - a task whose infra or essential container stopped, went missing or failed its health checks is
   taken out of the load balancer at once (HAProxy's runtime API: ``set server B/S state maint``);
 - an essential container that runs but is unhealthy is stopped, as ECS stops such a task;
-- then the replacement runs: the role itself (``playbooks/local_runtime.yml``: the local_runtime
-  role alone, with the run's inventory and variables), whose plan starts a new task, waits until it
-  is healthy, registers it in place of the broken one and then removes the broken one — the very
-  code a rerun uses;
-- while it runs, the engine and HAProxy are still watched (the status file shows the new task come
-  up; ``serving`` is noted when the desired count serves through the load balancer again);
+- then the replacement runs, in this process, with the role's own code: the scheduler's plan
+  (plugins/plugin_utils/_local_runtime.py, the ``local_runtime_plan`` filter of a run) and its step
+  runner (plugins/plugin_utils/_local_scheduler.py, the role's ``local_runtime_step`` action): start
+  a new task and wait until it is healthy, put it in the load balancer in place of the broken one
+  (HAProxy's admin socket: ``add server``, the dead one drained and deleted), then remove the broken
+  one. service_discovery (a Redis service beside, whose task is registered in Cloud Map): the
+  replacement is a run of the role alone (``playbooks/local_runtime.yml``), as Cloud Map is reached
+  through its modules;
 - a crash loop backs off exponentially up to a cap, as ECS's service throttle logic does.
 
-Why the replacement is a run of the role, and how it was made shorter. Measured on this project's
-2-core machines under a load of 14-16 (heal.log carries each task's duration): the replacement
-used to be ``site.yml --tags local_runtime``, 192 s from the kill to two tasks serving: ~4 s
-ansible-playbook start-up, 24 s the preflight of every other role and 3 s the emulator's play
-(``always``-tagged), then in the role 31 s deregistering the dead task (a local_alb run) and 19 s
-removing it before the new task even started, 55 s starting it and waiting for its health checks,
-30 s registering it (another local_alb run). Each module run costs 3-10 s at that load (2-3 s for
-``ping``), so the time is the number of module runs on the path. Now: the run is the role alone
-(no other role's preflight, no emulator play, no facts), skips what the run that started the
-supervisor did (infra image, image lookup), the plan starts the replacement first and registers it
-in place of the broken task (one local_alb run instead of two; the dead task is removed after it
-serves), and a Podman health check that passed is not read again. Same load: 104 and 129 s to
-serving (the run ends ~25 s later). Idle machines need a fraction of that. Kept: one implementation
-(the role's tasks, community.docker and the local_alb role), so a heal can never do something a
-rerun would not. Not done: moving the task start and the registration into Python shared by the
-role and this process (the only way to get well under 60 s at a load of 15, as a module run's cost
-would go); it would replace community.docker.docker_container in the role by our own Docker API
-code and local_alb's reload by HAProxy's runtime API, which is a change of the role, not of this
-process. Health-check start periods do not matter here: the role runs each check at once (Podman)
-and a passing check counts during the start period; the 2 s poll costs at most 2 s.
+Why in this process. A replacement used to be a run of the role (``ansible-playbook``): on this
+project's 2-core machines under a load of 14-16 one module run costs 3-10 s, and the path from the
+kill to a serving replacement was ~15 module runs and a HAProxy reload: 104-188 s, against ECS's
+minute. The same steps as plain Docker-API and HAProxy-socket calls take seconds (docs/benchmarks.md,
+benchmarks/heal_bench.py). The role uses the very same functions on every run, so a heal still does
+only what a rerun does.
 
 What it sees and does is written, atomically, to the status file (format: the role's README).
 SIGTERM: a replacement in progress is finished first, then the process exits.
@@ -47,15 +35,12 @@ SIGTERM: a replacement in progress is finished first, then the process exits.
 import argparse
 import datetime
 import http.client
-import importlib.util
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.parse
 
 EVENTS_KEPT = 50
 
@@ -65,96 +50,26 @@ def now_iso(t=None):
         "%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def load_logic(path):
-    spec = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0], path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def import_collection(root, workdir):
+    """Make ``ansible_collections.fargate.microservice`` (the collection at ``root``) importable in this process.
 
-
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout):
-        http.client.HTTPConnection.__init__(self, "localhost", timeout=timeout)
-        self.unix_path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.unix_path)
-
-
-class Engine:
-    """The few Docker-API (and libpod) calls the supervisor needs."""
-
-    def __init__(self, docker_host, timeout=30):
-        self.docker_host = docker_host
-        self.timeout = timeout
-        self.podman = None
-
-    def _conn(self):
-        if self.docker_host.startswith("unix://"):
-            return UnixHTTPConnection(self.docker_host[len("unix://"):], self.timeout)
-        u = urllib.parse.urlsplit(self.docker_host.replace("tcp://", "http://", 1))
-        return http.client.HTTPConnection(u.hostname, u.port or 2375, timeout=self.timeout)
-
-    def call(self, method, path):
-        conn = self._conn()
-        try:
-            conn.request(method, path)
-            r = conn.getresponse()
-            body = r.read()
-        finally:
-            conn.close()
-        try:
-            data = json.loads(body) if body else None
-        except ValueError:
-            data = None
-        return r.status, data
-
-    def is_podman(self):
-        if self.podman is None:
-            status, dummy = self.call("GET", "/v4.0.0/libpod/_ping")
-            self.podman = status == 200
-        return self.podman
-
-    def containers(self, deployment):
-        filters = urllib.parse.quote(json.dumps({"label": ["fargate.microservice/deployment=%s" % deployment]}))
-        status, data = self.call("GET", "/containers/json?all=true&filters=%s" % filters)
-        if status != 200:
-            raise RuntimeError("listing containers answered HTTP %d" % status)
-        return data or []
-
-    def inspect(self, cid):
-        status, data = self.call("GET", "/containers/%s/json" % cid)
-        return data if status == 200 else None
-
-    def healthcheck(self, cid):
-        """Run the container's health check now (Podman); return its status or None."""
-        status, data = self.call("GET", "/v4.0.0/libpod/containers/%s/healthcheck" % cid)
-        return (data or {}).get("Status") if status == 200 else None
-
-    def stop(self, cid, timeout):
-        status, dummy = self.call("POST", "/containers/%s/stop?t=%d" % (cid, int(timeout)))
-        return status in (204, 304)
-
-
-def haproxy_command(sock_path, command, timeout=5):
-    """Send one command to HAProxy's admin socket; return its answer ('' when no HAProxy answers)."""
-    try:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        s.connect(sock_path)
-        s.sendall((command + "\n").encode())
-        chunks = []
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        s.close()
-        return b"".join(chunks).decode(errors="replace").strip()
-    except OSError as e:
-        return "no answer from %s: %s" % (sock_path, e)
+    An installed collection already lies under an ``ansible_collections`` directory; a checkout (the repository
+    root is the collection root) is reached through a link in ``workdir``.
+    """
+    root = os.path.realpath(root)
+    parent = os.path.dirname(os.path.dirname(root))
+    if os.path.basename(parent) == "ansible_collections" and os.path.basename(os.path.dirname(root)) == "fargate":
+        path = os.path.dirname(parent)
+    else:
+        path = os.path.join(workdir, "python")
+        link = os.path.join(path, "ansible_collections", "fargate", "microservice")
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        if os.path.realpath(link) != root:
+            if os.path.lexists(link):
+                os.unlink(link)
+            os.symlink(root, link)
+    if path not in sys.path:
+        sys.path.insert(0, path)
 
 
 def cgroup_limits(pid):
@@ -196,12 +111,18 @@ def cgroup_limits(pid):
 class Supervisor:
     def __init__(self, config):
         self.config = config
-        self.logic = load_logic(config["logic"])
+        import_collection(config["collection"], os.path.dirname(config["state_file"]))
+        # pylint: disable=import-outside-toplevel
+        from ansible_collections.fargate.microservice.plugins.module_utils import _haproxy_stats, _local_heal
+        from ansible_collections.fargate.microservice.plugins.plugin_utils import _local_runtime, _local_scheduler
+        self.logic = _local_heal
+        self.planner = _local_runtime
+        self.scheduler = _local_scheduler
         # HAProxy's view of the targets, read as the status role reads it (show stat).
-        self.haproxy = load_logic(os.path.join(os.path.dirname(config["logic"]), "_haproxy_stats.py"))
+        self.haproxy = _haproxy_stats
         self.lb = {}
         self.lb_error = None
-        self.engine = Engine(config["docker_host"])
+        self.engine = _local_scheduler.Engine(config["docker_host"], timeout=30)
         self.stopping = False
         self.state_file = config["state_file"]
         self.previous = self._load_previous()
@@ -305,13 +226,106 @@ class Supervisor:
     def deregister(self, task_id, reasons):
         if task_id in self.drained:
             return
-        answer = haproxy_command(self.config["haproxy_socket"],
-                                 "set server %s/%s state maint" % (self.config["haproxy_backend"], task_id))
+        try:
+            answer = self.haproxy.query(self.config["haproxy_socket"],
+                                        "set server %s/%s state maint" % (self.config["haproxy_backend"], task_id)).strip()
+        except OSError as e:
+            answer = "no answer from %s: %s" % (self.config["haproxy_socket"], e)
         self.drained.add(task_id)
         self.event("deregistered", "taken out of the load balancer (%s)%s" % (
             "; ".join(reasons), (": " + answer) if answer else ""), task=task_id)
 
     def heal(self, problems):
+        # What the tasks to replace ended as (after any stop of an unhealthy container just done), kept in
+        # heals.last.replaced as ECS keeps a stopped task's reason and containers' exit codes: a quick replacement
+        # removes the task from the engine (and the status file's tasks) within seconds.
+        try:
+            self.observe()
+        except (OSError, ValueError, http.client.HTTPException):
+            pass
+        self.replaced = []
+        for t in self.tasks + [t for tasks in self.service_tasks.values() for t in tasks]:
+            if t["id"] in problems:
+                self.replaced.append({
+                    "id": t["id"], "stopped_reason": "; ".join(p["reason"] for p in problems[t["id"]]),
+                    "containers": dict((name, {"state": c["state"], "exit_code": c["exit_code"], "oom_killed": c["oom_killed"],
+                                               "health": c["health"]}) for name, c in t["containers"].items())})
+        if self.config.get("runner"):
+            return self.heal_here(problems)
+        return self.heal_by_run(problems)
+
+    def heal_here(self, problems):
+        """Replace the broken tasks in this process: the role's plan and step runner (no Ansible run)."""
+        self.activity = "replacing"
+        self.write_state()
+        started = time.time()
+        self.event("heal_started", "replacing %s (the role's plan and step runner, in the supervisor)" % (
+            ", ".join(sorted(problems)) or "missing tasks"), task=",".join(sorted(problems)) or None)
+        r = self.config["runner"]
+        lb = self.scheduler.LoadBalancer(self.config["haproxy_socket"], self.config["haproxy_backend"],
+                                         r.get("haproxy_config"), r.get("target_address"))
+        settings = dict(r["settings"], deployment=self.config["deployment"])
+        serving = [None]
+        rc, steps, error = 0, [], None
+
+        def note_serving():
+            try:
+                self.observe()
+            except (OSError, ValueError, http.client.HTTPException):
+                return
+            if serving[0] is None and self.serving_count() >= int(self.config["desired_count"]):
+                serving[0] = time.time()
+                self.event("serving", "%d task(s) serve again through the load balancer, %.1f s after the replacement "
+                           "started" % (self.serving_count(), serving[0] - started))
+            self.write_state()
+
+        try:
+            tasks = self.planner.local_runtime_tasks(self.engine.containers(self.config["deployment"]), self.config["deployment"])
+            plan = self.planner.local_runtime_plan(tasks, r["task_definition"], self.config["desired_count"], r["port_first"],
+                                                   r["port_last"], hosts=r.get("hosts") or {})
+            for step in plan["steps"]:
+                done = self.scheduler.run_step(self.engine, lb, r["task_definition"], step, settings, registered=note_serving)
+                if done["lb_pending"]:
+                    raise self.scheduler.LocalRuntimeError(
+                        "no HAProxy answers on %s, so task %s cannot be registered; rerun the local_alb role "
+                        "(site.yml --tags local_alb)" % (self.config["haproxy_socket"], done["started"]))
+                steps.append({"action": step["action"], "new": (step.get("new") or {}).get("id"),
+                              "old": (step.get("old") or {}).get("id"), "timings": done["timings"]})
+                self.event("step", "%s%s%s: %s" % (step["action"], (" " + step["old"]["id"]) if step.get("old") else "",
+                                                   (" -> " + step["new"]["id"]) if step.get("new") else "",
+                                                   ", ".join("%s %.1f s" % kv for kv in sorted(done["timings"].items()))),
+                           task=(step.get("new") or step.get("old") or {}).get("id"), timings=done["timings"])
+                note_serving()
+        except (OSError, ValueError, http.client.HTTPException) as e:
+            rc, error = 1, str(e)
+        ended = time.time()
+        with open(self.config["heal_log"], "a") as log:
+            log.write("=== %s in-process replacement of %s: %s\n" % (
+                now_iso(started), ", ".join(sorted(problems)) or "-", json.dumps({"steps": steps, "error": error})))
+        self.finish_heal(problems, rc, started, ended, serving[0], steps=steps, error=error)
+
+    def finish_heal(self, problems, rc, started, ended, serving, steps=None, error=None):
+        ok = rc == 0
+        self.heals["count"] += 1
+        if not ok:
+            self.heals["failed"] += 1
+        self.heals["last"] = {"started": now_iso(started), "ended": now_iso(ended), "seconds": round(ended - started, 1),
+                              "serving_after": round(serving - started, 1) if serving else None,
+                              "rc": rc, "tasks": sorted(problems), "replaced": getattr(self, "replaced", [])}
+        if steps is not None:
+            self.heals["last"]["steps"] = steps
+        if error:
+            self.heals["last"]["error"] = error
+        self.backoff = self.logic.note_heal(self.backoff, ok, ended, self.config["backoff"]["base"],
+                                            self.config["backoff"]["max"])
+        self.drained = set()
+        self.event("heal_finished" if ok else "heal_failed",
+                   "replacement ended %s after %.1f s%s (log: %s)" % (
+                       "well" if ok else "with rc %d" % rc, ended - started, (": " + error) if error else "",
+                       self.config["heal_log"]))
+        self.activity = "watching"
+
+    def heal_by_run(self, problems):
         self.activity = "replacing"
         self.write_state()
         started = time.time()
@@ -328,19 +342,7 @@ class Supervisor:
                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
             rc, serving = self._watch_run(proc, started, timeout)
         ended = time.time()
-        ok = rc == 0
-        self.heals["count"] += 1
-        if not ok:
-            self.heals["failed"] += 1
-        self.heals["last"] = {"started": now_iso(started), "ended": now_iso(ended), "seconds": round(ended - started, 1),
-                              "serving_after": round(serving - started, 1) if serving else None,
-                              "rc": rc, "tasks": sorted(problems)}
-        self.backoff = self.logic.note_heal(self.backoff, ok, ended, self.config["backoff"]["base"],
-                                            self.config["backoff"]["max"])
-        self.drained = set()
-        self.event("heal_finished" if ok else "heal_failed",
-                   "replacement run ended with rc %d after %.1f s (log: %s)" % (rc, ended - started, self.config["heal_log"]))
-        self.activity = "watching"
+        self.finish_heal(problems, rc, started, ended, serving)
 
     def _watch_run(self, proc, started, timeout):
         """Wait for the replacement run, looking at the engine and HAProxy meanwhile (the status file
@@ -358,7 +360,7 @@ class Supervisor:
                 return proc.wait(), serving
             try:
                 self.observe()
-            except (OSError, RuntimeError, http.client.HTTPException):
+            except (OSError, ValueError, http.client.HTTPException):
                 continue
             if serving is None and self.serving_count() >= int(self.config["desired_count"]):
                 serving = time.time()
@@ -382,7 +384,7 @@ class Supervisor:
         try:
             self.observe()
             self.engine_error = None
-        except (OSError, RuntimeError, http.client.HTTPException) as e:
+        except (OSError, ValueError, http.client.HTTPException) as e:
             if self.engine_error is None:
                 self.event("engine_unreachable", "the engine at %s does not answer: %s" % (self.config["docker_host"], e))
             self.engine_error = str(e)

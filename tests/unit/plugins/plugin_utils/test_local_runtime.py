@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Unit tests for the local_runtime filters (the ECS scheduler stand-in's planning logic)."""
+"""Unit tests for the local scheduler's planning (plugins/plugin_utils/_local_runtime.py) and the filters of it the role uses."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.fargate.microservice.plugins.filter import local_runtime as lr
+from ansible_collections.fargate.microservice.plugins.filter import local_runtime as filters
+from ansible_collections.fargate.microservice.plugins.plugin_utils import _local_runtime as lr
+from ansible_collections.fargate.microservice.plugins.plugin_utils._local_runtime import LocalRuntimeError
 
 ARN1 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web-redis-task:1"
 ARN2 = "arn:aws:ecs:us-east-1:123456789012:task-definition/web-redis-task:2"
@@ -101,7 +103,7 @@ def test_essential_defaults_to_true_and_false_is_kept():
 def test_bad_task_definitions_are_refused(mutate, message):
     td = taskdef()
     mutate(td)
-    with pytest.raises(AnsibleFilterError, match=message):
+    with pytest.raises(LocalRuntimeError, match=message):
         lr.local_runtime_containers(td, "d", "a", 1)
 
 
@@ -218,7 +220,7 @@ def test_scaling_follows_the_desired_count(desired, actions):
 
 def test_port_range_exhaustion_is_reported():
     tasks = lr.local_runtime_tasks(engine_containers("a"), "d")
-    with pytest.raises(AnsibleFilterError, match="no free host port"):
+    with pytest.raises(LocalRuntimeError, match="no free host port"):
         lr.local_runtime_plan(tasks, taskdef(), 2, 18000, 18000, ["n"])
 
 
@@ -234,10 +236,15 @@ def test_stop_order_is_dependents_first_then_infra():
     assert lr.local_runtime_stop_order(task, {"containerDefinitions": []})[-1] == "d-task-a"
 
 
-def test_filters_are_registered():
-    assert set(lr.FilterModule().filters()) == {
-        "local_runtime_containers", "local_runtime_tasks", "local_runtime_plan", "local_runtime_infra",
-        "local_runtime_stop_order", "local_runtime_discovery_names"}
+def test_filters_are_only_what_the_role_yaml_reads():
+    # How a task is started (containers', infra container's parameters) is the step runner's, not a filter.
+    assert set(filters.FilterModule().filters()) == {
+        "local_runtime_tasks", "local_runtime_plan", "local_runtime_stop_order", "local_runtime_discovery_names"}
+
+
+def test_filter_errors_are_ansible_filter_errors():
+    with pytest.raises(AnsibleFilterError, match="no free host port"):
+        filters.FilterModule().filters()["local_runtime_plan"]([], taskdef(), 2, 18000, 18000)
 
 
 # --- cpu and memory ----------------------------------------------------------------------------
@@ -263,7 +270,7 @@ def test_resource_limits_follow_the_task_definition(container, task_cpu, task_me
     ({"memory": "lots"}, None, "not a whole number"),
 ])
 def test_impossible_limits_are_refused(container, task_memory, message):
-    with pytest.raises(AnsibleFilterError, match=message):
+    with pytest.raises(LocalRuntimeError, match=message):
         lr.resource_limits(dict(container, name="web"), None, task_memory)
 
 
