@@ -36,8 +36,16 @@ options:
     description: Remove tags that are not in O(tags) (tags whose key starts with C(aws:) are kept).
     type: bool
     default: true
+  ownership_tags:
+    description:
+      - Tags the load balancer must carry for its listeners to be tagged; the roles pass the deployment's ownership tag
+        (C(fargate.microservice/deployment=<deployment>), the naming contract in C(plugins/module_utils/_naming.py)).
+      - A listener that carries one of their keys with another value is another owner's; the module then fails
+        before any change. A listener without any of their keys is tagged.
+      - Empty means no guard.
+    type: dict
+    default: {}
 extends_documentation_fragment:
-  - fargate.microservice.ownership
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
