@@ -192,9 +192,9 @@ def test_deploy_then_rerun_is_idempotent():
     again, calls = recorded(lambda: itlib.playbook(CONVERGE, "-e", EXTRA, microservice_deployment=D))
     assert again.rc == 0 and again.changed == 0, again
     # A no-op rerun: the one discovery (the listeners' tags in the same DescribeTags as the load balancer's), no write.
-    assert sorted(c[0] for c in calls) == ["DescribeListeners", "DescribeLoadBalancers", "DescribeSecurityGroups",
-                                          "DescribeSubnets", "DescribeTags", "DescribeTargetGroupAttributes",
-                                          "DescribeTargetGroups"], calls
+    assert sorted(c[0] for c in calls) == [
+        "DescribeListeners", "DescribeLoadBalancers", "DescribeSecurityGroups", "DescribeSubnets", "DescribeTags",
+        "DescribeTargetGroupAttributes", "DescribeTargetGroups"], calls
     check = itlib.playbook(CONVERGE, "--check", "--diff", "-e", EXTRA, microservice_deployment=D)
     assert check.rc == 0 and check.changed == 0, check
 
