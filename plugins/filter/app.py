@@ -13,6 +13,8 @@
 - ``execution_role_in_sync``: a deployment_info result and iam_role's options -> whether it would change nothing.
 - ``target_group_in_sync``: a deployment_info result and alb_target_group's options -> whether it would change nothing.
 - ``load_balancer_in_sync``: a deployment_info result and elb_application_lb's options -> whether it would change nothing.
+- ``listener_tags_in_sync``: a deployment_info result and the listeners' tags -> whether alb_listener_tags would change nothing.
+- ``listener_ownership_error``: a deployment_info result -> the unowned-resource sentence for another deployment's listener, or "".
 - ``task_families``: a deployment -> every task definition family it may hold revisions of.
 - ``fargate_size_errors``: task cpu and memory -> the task definition module's own Fargate size check.
 - ``capacity_strategy_errors``: a capacity provider strategy -> the cluster module's own strategy check.
@@ -54,6 +56,8 @@ class FilterModule:
             "execution_role_in_sync": _wrap(_app_plan.execution_role_in_sync),
             "target_group_in_sync": _wrap(_app_plan.target_group_in_sync),
             "load_balancer_in_sync": _wrap(_app_plan.load_balancer_in_sync),
+            "listener_tags_in_sync": _wrap(_app_plan.listener_tags_in_sync),
+            "listener_ownership_error": _wrap(_app_plan.listener_ownership_error),
             "task_families": _wrap(_app_plan.task_families),
             "fargate_size_errors": _wrap(_app_plan.fargate_size_errors),
             "capacity_strategy_errors": _wrap(_app_plan.capacity_strategy_errors),

@@ -21,10 +21,12 @@ from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import _group_lis
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
+from ansible_collections.fargate.microservice.plugins.module_utils import _alb_listener_tags
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import validate_strategy
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import unowned_message
 from ansible_collections.fargate.microservice.plugins.module_utils._task_definition import fargate_size_error
 
 _NUMBER = re.compile(r"[0-9]+\Z")
@@ -209,6 +211,35 @@ def load_balancer_in_sync(info, options):
     current = [copy.deepcopy(i["listener"]) for i in listeners if i.get("load_balancer_arn") == lb["id"] and i.get("listener")]
     to_add, to_modify, to_delete = _group_listeners(current, wanted)
     return not (to_add or to_modify or to_delete)
+
+
+def listener_ownership_error(info):
+    """_ownership's unowned-resource sentence for the owned load balancer's first listener that another deployment's
+    ownership tag marks (deployment_info lists those under ``unowned``), or ``""``: the alb role changes and deletes
+    nothing while there is one."""
+    lb = ownership(info, "load_balancer")
+    others = [u for u in info.get("unowned") or [] if u.get("kind") == "listeners"]
+    if not lb["owned"] or not others:
+        return ""
+    label = _alb_listener_tags.listener_label(dict(zip(("Protocol", "Port"), others[0]["name"].split(":", 1))), lb["name"])
+    return (unowned_message("listener", label, _naming.ownership_tags(info.get("deployment")))
+            + f" It is tagged {_naming.OWNER_TAG_KEY}={(others[0].get('tags') or {}).get(_naming.OWNER_TAG_KEY)}.")
+
+
+def listener_tags_in_sync(info, tags):
+    """Whether fargate.microservice.alb_listener_tags with ``tags`` (purged) would change nothing: the owned load
+    balancer's listeners, as deployment_info read them, carry exactly those tags (compare_aws_tags) and none is another
+    deployment's. False when there is no owned load balancer or the listeners were not looked up."""
+    lb = ownership(info, "load_balancer")["item"]
+    listeners = (info.get("resources") or {}).get("listeners")
+    if not lb or listeners is None or listener_ownership_error(info):
+        return False
+    for item in listeners:
+        if item.get("load_balancer_arn") == lb["id"]:
+            to_set, to_remove = compare_aws_tags(item.get("tags") or {}, tags or {}, purge_tags=True)
+            if to_set or to_remove:
+                return False
+    return True
 
 
 # -- task -------------------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
+from ansible_collections.fargate.microservice.plugins.module_utils import _alb_listener_tags
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
 from ansible_collections.fargate.microservice.plugins.module_utils import _cloud_map
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
@@ -340,11 +341,12 @@ class DeploymentInfo:
     # -- load balancer ----------------------------------------------------------------------------
 
     def _elb(self):
-        """The load balancer and the target group with their tags (DescribeTags once for both)."""
+        """The load balancer, the target group and the load balancer's listeners with their tags (one DescribeTags for
+        all of them: the listeners are described before their load balancer's ownership is known)."""
         def compute():
             elb = self.client("elbv2")
             # Only the kinds asked for: a role that needs the target group alone does not pay for the load balancer.
-            lbs, tgs = [], []
+            lbs, tgs, listeners = [], [], {}
             if set(self.include) & {"load_balancer", "listeners"}:
                 try:
                     lbs = _paginate(elb, "describe_load_balancers", Names=[self.names["load_balancer"]])["LoadBalancers"]
@@ -355,24 +357,29 @@ class DeploymentInfo:
                     tgs = _paginate(elb, "describe_target_groups", Names=[self.names["target_group"]])["TargetGroups"]
                 except is_boto3_error_code("TargetGroupNotFound"):
                     tgs = []
-            arns = [x["LoadBalancerArn"] for x in lbs] + [x["TargetGroupArn"] for x in tgs]
+            if "listeners" in self.include:
+                for lb in lbs:
+                    found = _paginate(elb, "describe_listeners", LoadBalancerArn=lb["LoadBalancerArn"])
+                    listeners[lb["LoadBalancerArn"]] = found.get("Listeners", [])
+            arns = ([x["LoadBalancerArn"] for x in lbs] + [x["TargetGroupArn"] for x in tgs]
+                    + [r["ListenerArn"] for found in listeners.values() for r in found])
             tags = {}
-            if arns:
-                for d in _call(elb, "describe_tags", ResourceArns=arns).get("TagDescriptions", []):
+            for batch in _alb_listener_tags.chunks(arns):
+                for d in _call(elb, "describe_tags", ResourceArns=batch).get("TagDescriptions", []):
                     tags[d["ResourceArn"]] = tags_of(d)
-            return lbs, tgs, tags
+            return lbs, tgs, tags, listeners
         return self._once("elb", compute)
 
     def _owned_lb(self):
-        lbs, _tgs, tags = self._elb()
+        lbs, _tgs, tags, _listeners = self._elb()
         return [x for x in lbs if self._owned(tags.get(x["LoadBalancerArn"]))]
 
     def _owned_tg(self):
-        _lbs, tgs, tags = self._elb()
+        _lbs, tgs, tags, _listeners = self._elb()
         return [x for x in tgs if self._owned(tags.get(x["TargetGroupArn"]))]
 
     def load_balancer(self):
-        lbs, _tgs, tags = self._elb()
+        lbs, _tgs, tags, _listeners = self._elb()
         return self._sort_exact("load_balancer", lbs, [self.names["load_balancer"]], lambda r, t: r["LoadBalancerName"],
                                 lambda r: tags.get(r["LoadBalancerArn"], {}),
                                 lambda r, t, n: _item("load_balancer", n, r["LoadBalancerArn"], (r.get("State") or {}).get("Code"),
@@ -383,7 +390,7 @@ class DeploymentInfo:
                                                                         if z.get("SubnetId"))))
 
     def target_group(self):
-        _lbs, tgs, tags = self._elb()
+        _lbs, tgs, tags, _listeners = self._elb()
         if self.target_group_attributes:
             for r in tgs:
                 if self._owned(tags.get(r["TargetGroupArn"])):
@@ -412,22 +419,36 @@ class DeploymentInfo:
                                                       tags=dict(t), settings=settings(r, t)))
 
     def listeners(self):
+        """The owned load balancer's listeners, each with its tags and ``owned`` (it carries the ownership tag; one
+        without any, as amazon.aws.elb_application_lb creates it, is ours by its load balancer and listed with
+        ``owned: false``). One tagged for another deployment is listed under ``unowned`` (``owned by <other>``)."""
+        _lbs, _tgs, tags, listeners = self._elb()
+        ownership = self.names["ownership_tags"]
         items = []
         for lb in self._owned_lb():
-            found = _paginate(self.client("elbv2"), "describe_listeners", LoadBalancerArn=lb["LoadBalancerArn"])
-            for r in found.get("Listeners", []):
+            found = listeners.get(lb["LoadBalancerArn"], [])
+            ours = 0
+            for r in found:
                 action = (r.get("DefaultActions") or [{}])[0]
                 # arn:...:targetgroup/<name>/<id> -> "forward <name>"; a redirect says where to.
                 target = action.get("TargetGroupArn", "").split("/")[-2:-1]
                 if action.get("RedirectConfig"):
                     target = [f"{action['RedirectConfig'].get('Protocol', '')}:{action['RedirectConfig'].get('Port', '')}"]
+                name, listener_tags = f"{r.get('Protocol')}:{r.get('Port')}", tags.get(r["ListenerArn"], {})
+                owner = _alb_listener_tags.listener_owner(listener_tags, ownership)
+                if owner == "foreign":
+                    self.unowned.append(_item("listeners", name, r["ListenerArn"],
+                                              f"owned by {listener_tags.get(_naming.OWNER_TAG_KEY)}",
+                                              load_balancer_arn=lb["LoadBalancerArn"], tags=dict(listener_tags)))
+                    continue
+                ours += 1
                 # "listener": the DescribeListeners fields amazon.aws's listener comparison reads (elbv2._group_listeners).
-                items.append(_item("listeners", f"{r.get('Protocol')}:{r.get('Port')}", r["ListenerArn"],
-                                   " ".join([action.get("Type", "")] + target).strip(),
+                items.append(_item("listeners", name, r["ListenerArn"], " ".join([action.get("Type", "")] + target).strip(),
                                    protocol=r.get("Protocol"), port=r.get("Port"), load_balancer_arn=lb["LoadBalancerArn"],
+                                   tags=dict(listener_tags), owned=owner == "owned",
                                    listener={k: r[k] for k in ("ListenerArn", "Port", "Protocol", "SslPolicy", "Certificates",
                                                                "DefaultActions", "AlpnPolicy") if k in r}))
-            if not found.get("Listeners"):
+            if not ours:
                 self.missing.append({"kind": "listeners", "name": f"a listener on {lb['LoadBalancerName']}"})
         return sorted(items, key=lambda i: i["port"] or 0)
 

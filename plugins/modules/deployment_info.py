@@ -188,7 +188,9 @@ resources:
       after a switch away from mode C(none)); only the expected ones can be missing.
     - C(load_balancer) items also carry C(vpc_id), C(subnet_ids), C(security_group_ids) and C(tags); C(target_group) items
       C(vpc_id), C(load_balancer_arns), C(tags) and C(settings) (with O(target_group_attributes), else null); C(listeners)
-      items C(load_balancer_arn) and C(listener) (the DescribeListeners fields); C(log_group) items C(retention_days) and
+      items (the owned load balancer's) C(load_balancer_arn), C(listener) (the DescribeListeners fields), C(tags) and
+      C(owned) (true when the listener carries the ownership tag; false for one without any ownership tag, as
+      amazon.aws.elb_application_lb creates it, which is ours by its load balancer and which the alb role tags); C(log_group) items C(retention_days) and
       C(tags); C(execution_role) items C(partition), C(description), C(tags), C(assume_role_policy) and C(managed_policies) (with
       O(execution_role_policies), else null).
     - The service_discovery sections add C(hosted_zone_id) (cloud_map_namespace); C(dns_name), C(dns_records),
@@ -211,7 +213,8 @@ unowned:
     - Resources with a contract name that carry no ownership tag at all (the roles never change them), C(state=unowned).
     - One tagged for another deployment is that deployment's and is not reported, except for the kinds whose name is the
       deployment's alone (load balancer, target group, log group, execution role), with C(state="owned by <deployment>"), so
-      that no role adopts it.
+      that no role adopts it; so is a listener of the owned load balancer tagged for another deployment (C(kind=listeners),
+      with its C(load_balancer_arn) and C(tags)), which the alb role refuses to change or delete.
     - The service_discovery sections' names count in either topology; an unowned C(redis_security_group) also has its
       C(vpc_id).
   returned: always

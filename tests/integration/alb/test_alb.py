@@ -6,13 +6,19 @@
 The network comes from tests/integration/fixtures/network_fixture.yml (the contract's names and
 tags), so the role is tested alone, finding everything by name and ownership tag.
 Run: .venv/bin/python -m pytest -v tests/integration/alb   (IT_EMULATOR_PORT, default 5199)
-The tests share the emulator's state and run in file order.
+The tests share the emulator's state and run in file order. moto's request recorder pins the calls of the listeners'
+tags (amazon.aws.elb_application_lb cannot tag listeners; fargate.microservice.alb_listener_tags does): AddTags on the
+new listeners' ARNs after CreateListener on a first run, no write and no more lookups than the one discovery on a no-op
+rerun.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
+import tempfile
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -24,18 +30,48 @@ CONVERGE = "tests/integration/alb/converge.yml"
 NETWORK = "tests/integration/fixtures/network_fixture.yml"
 D = "italb"
 EXTRA = json.dumps({"microservice_tags": {"team": "web"}})
+LB_TAGS = {"Name": f"{D}-web-lb", itlib.OWNER_KEY: D, "team": "web"}
+_RECORDING = {}
 
 
 @pytest.fixture(scope="module", autouse=True)
 def emulator():
-    itlib.start_emulator()
-    itlib.reset_emulator()
-    for deployment in (D, "decoy"):
-        run = itlib.playbook(NETWORK, microservice_deployment=deployment)
-        assert run.rc == 0, run
-    yield
-    itlib.reset_emulator()
-    itlib.stop_emulator()
+    with tempfile.TemporaryDirectory(prefix="italb-recording-") as tmp:
+        _RECORDING["emulator"] = itlib.start_emulator(recording=Path(tmp) / "recording")
+        itlib.reset_emulator()
+        for deployment in (D, "decoy"):
+            run = itlib.playbook(NETWORK, microservice_deployment=deployment)
+            assert run.rc == 0, run
+        yield
+        itlib.reset_emulator()
+        itlib.stop_emulator()
+
+
+def recorded(run_it):
+    """Run ``run_it()`` while moto's recorder records; return its result and the AWS calls [(Action, params)] in order
+    (every service the role calls speaks the query protocol: Action and its parameters in the body)."""
+    emulator = _RECORDING["emulator"]
+    emulator.start_recording()
+    try:
+        result = run_it()
+    finally:
+        text = emulator.stop_recording()
+    calls = []
+    for line in text.splitlines():
+        entry = json.loads(line)
+        if urllib.parse.urlparse(entry["url"]).path.startswith("/moto-api"):
+            continue
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode("utf-8", "replace")
+        params = dict(urllib.parse.parse_qsl(body))
+        calls.append((params.pop("Action", f"{entry['method']} {entry['url']}"), params))
+    return result, calls
+
+
+def members(params, prefix):
+    """A query-protocol list parameter (``ResourceArns.member.1`` ...) as a list."""
+    return [v for k, v in sorted(params.items(), key=lambda kv: kv[0]) if k.startswith(prefix + ".member.")]
 
 
 def elbv2():
@@ -118,8 +154,9 @@ def test_check_mode_on_empty_stack_changes_nothing():
 
 
 def test_deploy_then_rerun_is_idempotent():
-    run = itlib.playbook(CONVERGE, "-e", EXTRA, microservice_deployment=D)
-    assert run.rc == 0 and run.changed == 2, run
+    run, calls = recorded(lambda: itlib.playbook(CONVERGE, "-e", EXTRA, microservice_deployment=D))
+    # the target group, the load balancer with its listener, the listener's tags
+    assert run.rc == 0 and run.changed == 3, run
     vpc, public_subnets, alb_sg = network(D)
 
     lb = load_balancer(f"{D}-web-lb")
@@ -144,9 +181,20 @@ def test_deploy_then_rerun_is_idempotent():
     assert by_port[80]["Protocol"] == "HTTP"
     assert by_port[80]["DefaultActions"][0]["Type"] == "forward"
     assert by_port[80]["DefaultActions"][0]["TargetGroupArn"] == tg["TargetGroupArn"]
+    # The listener carries the load balancer's tags: tagged by one AddTags on its ARN, after it was created.
+    assert tags(by_port[80]["ListenerArn"]) == LB_TAGS
+    names = [c[0] for c in calls]
+    add_tags = [i for i, c in enumerate(calls) if c[0] == "AddTags" and ":listener/" in " ".join(members(c[1], "ResourceArns"))]
+    assert len(add_tags) == 1 and add_tags[0] > names.index("CreateListener"), names
+    assert members(calls[add_tags[0]][1], "ResourceArns") == [by_port[80]["ListenerArn"]]
+    assert "RemoveTags" not in names, names
 
-    again = itlib.playbook(CONVERGE, "-e", EXTRA, microservice_deployment=D)
+    again, calls = recorded(lambda: itlib.playbook(CONVERGE, "-e", EXTRA, microservice_deployment=D))
     assert again.rc == 0 and again.changed == 0, again
+    # A no-op rerun: the one discovery (the listeners' tags in the same DescribeTags as the load balancer's), no write.
+    assert sorted(c[0] for c in calls) == [
+        "DescribeListeners", "DescribeLoadBalancers", "DescribeSecurityGroups", "DescribeSubnets", "DescribeTags",
+        "DescribeTargetGroupAttributes", "DescribeTargetGroups"], calls
     check = itlib.playbook(CONVERGE, "--check", "--diff", "-e", EXTRA, microservice_deployment=D)
     assert check.rc == 0 and check.changed == 0, check
 
@@ -171,16 +219,20 @@ def test_reruns_never_deregister_targets_that_ecs_registered():
     assert run.rc == 0 and run.changed == 1, run
     assert target_group(f"{D}-web-tg")["HealthCheckPath"] == "/home"
     assert registered(tg) == [("10.1.1.10", 8000), ("10.1.2.20", 8000)]
+    # An untagged listener of our load balancer (one made before listeners were tagged) is adopted on the next run.
+    listener = listeners(load_balancer(f"{D}-web-lb"))[80]["ListenerArn"]
+    elbv2().remove_tags(ResourceArns=[listener], TagKeys=list(LB_TAGS))
     back = itlib.playbook(CONVERGE, "-e", EXTRA, microservice_deployment=D)
-    assert back.rc == 0 and back.changed == 1, back
+    assert back.rc == 0 and back.changed == 2, back  # the health check path, the listener's tags
     assert registered(tg) == [("10.1.1.10", 8000), ("10.1.2.20", 8000)]
+    assert tags(listener) == LB_TAGS
 
 
 def test_https_listener_with_redirect_then_back_to_http():
     cert = itlib.client("acm").request_certificate(DomainName="italb.example.com")["CertificateArn"]
     https = json.dumps({"microservice_tags": {"team": "web"}, "alb_https_enabled": True, "alb_certificate_arn": cert})
     run = itlib.playbook(CONVERGE, "-e", https, microservice_deployment=D)
-    assert run.rc == 0 and run.changed == 1, run
+    assert run.rc == 0 and run.changed == 2, run  # the HTTPS listener (and the redirect), its tags
     lb = load_balancer(f"{D}-web-lb")
     tg = target_group(f"{D}-web-tg")
     by_port = listeners(lb)
@@ -194,6 +246,7 @@ def test_https_listener_with_redirect_then_back_to_http():
     assert redirect["RedirectConfig"]["Protocol"] == "HTTPS"
     assert redirect["RedirectConfig"]["Port"] == "443"
     assert redirect["RedirectConfig"]["StatusCode"] == "HTTP_301"
+    assert tags(by_port[443]["ListenerArn"]) == LB_TAGS and tags(by_port[80]["ListenerArn"]) == LB_TAGS
 
     again = itlib.playbook(CONVERGE, "-e", https, microservice_deployment=D)
     assert again.rc == 0 and again.changed == 0, again
@@ -206,6 +259,25 @@ def test_https_listener_with_redirect_then_back_to_http():
     assert sorted(by_port) == [80]
     assert by_port[80]["DefaultActions"][0]["Type"] == "forward"
     assert registered(tg) == [("10.1.1.10", 8000), ("10.1.2.20", 8000)]
+
+
+def test_a_listener_of_another_deployment_is_never_changed():
+    lb = load_balancer(f"{D}-web-lb")
+    listener = listeners(lb)[80]["ListenerArn"]
+    theirs = {"Name": "other-listener", itlib.OWNER_KEY: "other"}
+    elbv2().add_tags(ResourceArns=[listener], Tags=[{"Key": k, "Value": v} for k, v in theirs.items()])
+    refusal = f"The listener HTTP:80 of {D}-web-lb already exists but does not carry the ownership tag(s) {itlib.OWNER_KEY}={D}"
+    # With a change to make (the lab's health check path), nothing is changed: not the listener, not the target group.
+    lab = json.dumps({"microservice_tags": {"team": "web"}, "alb_health_check_path": "/home"})
+    run = itlib.playbook(CONVERGE, "-e", lab, microservice_deployment=D)
+    assert run.rc != 0 and refusal in run.out and f"It is tagged {itlib.OWNER_KEY}=other." in run.out, run
+    assert target_group(f"{D}-web-tg")["HealthCheckPath"] == "/health"
+    # Teardown would delete it with the load balancer: refused too.
+    gone = itlib.playbook(CONVERGE, microservice_deployment=D, alb_state="absent")
+    assert gone.rc != 0 and refusal in gone.out, gone
+    assert load_balancer(f"{D}-web-lb") is not None and listeners(lb)[80]["ListenerArn"] == listener
+    assert tags(listener) == dict(LB_TAGS, **theirs)
+    elbv2().add_tags(ResourceArns=[listener], Tags=[{"Key": k, "Value": v} for k, v in LB_TAGS.items()])
 
 
 def test_a_load_balancer_or_target_group_of_someone_else_is_never_touched():

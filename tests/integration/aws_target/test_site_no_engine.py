@@ -78,10 +78,20 @@ def test_site_runs_through_with_images_given_and_no_engine(emulator):
     assert "so there is nothing to build and no container engine is needed" in run.text, run
     assert "Probe the Docker API" not in run.out, run
     assert task_images(emulator) == {"web": GIVEN["task_web_image"], "redis": GIVEN["task_redis_image"]}
-    calls = ops(recorded(emulator))
-    assert calls[0] == "GetCallerIdentity"
-    assert "GetAuthorizationToken" not in calls  # nothing is pushed
+    calls = recorded(emulator)
+    names = ops(calls)
+    assert names[0] == "GetCallerIdentity"
+    assert "GetAuthorizationToken" not in names  # nothing is pushed
     assert slr(emulator, "ecs.amazonaws.com") and slr(emulator, "elasticloadbalancing.amazonaws.com")
+    # elb_application_lb creates the listener untagged; alb_listener_tags then tags it with the load balancer's tags
+    # (ELBv2 AddTags on the listener's ARN: ResourceArns.member.N, botocore's elbv2 model, AddTagsInput).
+    elbv2 = _client(emulator, "elbv2")
+    lb = elbv2.describe_load_balancers(Names=[NAMES["load_balancer"]])["LoadBalancers"][0]["LoadBalancerArn"]
+    [listener] = [x["ListenerArn"] for x in elbv2.describe_listeners(LoadBalancerArn=lb)["Listeners"]]
+    tagging = [i for i, c in enumerate(calls) if c[0] == "AddTags" and listener in c[1].values()]
+    assert len(tagging) == 1 and tagging[0] > names.index("CreateListener"), names
+    assert {t["Key"]: t["Value"] for t in elbv2.describe_tags(ResourceArns=[listener])["TagDescriptions"][0]["Tags"]} == {
+        "Name": NAMES["load_balancer"], NAMES["ownership_tag_key"]: D}
 
 
 def test_site_rerun_changes_nothing_and_keeps_the_service_linked_roles(emulator):
@@ -91,6 +101,7 @@ def test_site_rerun_changes_nothing_and_keeps_the_service_linked_roles(emulator)
     calls = ops(recorded(emulator))
     assert "CreateServiceLinkedRole" not in calls
     assert not [op for op in calls if op.startswith(("Delete", "Deregister"))], calls
+    assert "AddTags" not in calls and "RemoveTags" not in calls, calls  # the listener's tags are as wanted
     assert slr(emulator, "ecs.amazonaws.com") and slr(emulator, "elasticloadbalancing.amazonaws.com")
 
 

@@ -482,6 +482,9 @@ def _arns(deployment, partition="aws"):
         "iam:DeleteRole": f"arn:{partition}:iam::{account}:role/{n['execution_role']}",
         "elasticloadbalancing:DeleteLoadBalancer": f"arn:{partition}:elasticloadbalancing:{region}:{account}:loadbalancer/{lb}",
         "elasticloadbalancing:CreateListener": f"arn:{partition}:elasticloadbalancing:{region}:{account}:loadbalancer/{lb}",
+        # fargate.microservice.alb_listener_tags tags the listeners (elb_application_lb cannot).
+        "elasticloadbalancing:AddTags listener":
+            f"arn:{partition}:elasticloadbalancing:{region}:{account}:listener/{lb}/f2f7dc8efc522ab2",
         "elasticloadbalancing:DeleteTargetGroup":
             f"arn:{partition}:elasticloadbalancing:{region}:{account}:targetgroup/{n['target_group']}/73e2d6bc24d8a067",
     }

@@ -343,6 +343,13 @@ class _Recorder:
     (["subnets", "security_groups", "target_group"],
      [("ec2", "describe_subnets"), ("ec2", "describe_security_groups"), ("elbv2", "describe_target_groups"),
       ("elbv2", "describe_tags")]),
+    # the alb role's (teardown, then present): the listeners' tags in the load balancer's DescribeTags
+    (["load_balancer", "target_group", "listeners"],
+     [("elbv2", "describe_load_balancers"), ("elbv2", "describe_target_groups"), ("elbv2", "describe_listeners"),
+      ("elbv2", "describe_tags")]),
+    (["load_balancer", "target_group", "listeners", "subnets", "security_groups"],
+     [("ec2", "describe_subnets"), ("ec2", "describe_security_groups"), ("elbv2", "describe_load_balancers"),
+      ("elbv2", "describe_target_groups"), ("elbv2", "describe_listeners"), ("elbv2", "describe_tags")]),
 ])
 def test_each_role_s_sections_cost_only_their_own_calls(moto_client, include, wanted):
     network = build_network(moto_client, "hstat", "hstat")
