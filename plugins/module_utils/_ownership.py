@@ -93,15 +93,16 @@ def jsonable(value):
     return value
 
 
-def run_aws_module(module, service, work, failure, known_errors=()):
+def run_aws_module(module, service, work, failure, known_errors=(), client_config=None):
     """The common end of one of our AWS modules' ``main()``, after its argument spec and input checks.
 
     Makes the ``service`` client (AWSRetry with jittered backoff), returns ``work(client)``'s result with
     ``exit_json``, dropping its ``diff`` key unless ``--diff`` was asked for. ``known_errors`` (our own
     exceptions, whose text is the whole message) become ``fail_json``, AWS errors ``fail_json_aws`` with
-    the message ``failure`` (what could not be done, naming the resource).
+    the message ``failure`` (what could not be done, naming the resource). ``client_config`` holds extra
+    keyword arguments of ``module.client`` (e.g. a botocore ``config``).
     """
-    client = module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client(service, retry_decorator=AWSRetry.jittered_backoff(), **(client_config or {}))
     try:
         result = work(client)
     except tuple(known_errors) as err:
