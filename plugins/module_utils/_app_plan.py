@@ -19,12 +19,13 @@ import urllib.parse
 
 from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import _group_listeners
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import validate_strategy
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import same_members
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tags_in_sync
 from ansible_collections.fargate.microservice.plugins.module_utils._task_definition import fargate_size_error
 
 _NUMBER = re.compile(r"[0-9]+\Z")
@@ -104,10 +105,7 @@ def log_group_in_sync(info, options):
     item = ownership(info, "log_group")["item"]
     if not item:
         return False
-    if item.get("retention_days") != int(options["retention"]):
-        return False
-    to_set, to_remove = compare_aws_tags(item.get("tags") or {}, options["tags"] or {}, purge_tags=True)
-    return not (to_set or to_remove)
+    return item.get("retention_days") == int(options["retention"]) and tags_in_sync(item.get("tags"), options["tags"])
 
 
 def _policy_document(value):
@@ -131,14 +129,13 @@ def execution_role_in_sync(info, options):
     wanted_policies = list(options["managed_policies"] or [])
     if any(not str(p).startswith("arn:") for p in wanted_policies):
         return False
-    if sorted(set(wanted_policies)) != sorted(set(item["managed_policies"])):
+    if not same_members(item["managed_policies"], wanted_policies):
         return False
     if compare_policies(_policy_document(item.get("assume_role_policy")), json.loads(options["assume_role_policy_document"])):
         return False
     if options.get("description") is not None and item.get("description") != options["description"]:
         return False
-    to_set, to_remove = compare_aws_tags(item.get("tags") or {}, options["tags"] or {}, purge_tags=True)
-    return not (to_set or to_remove)
+    return tags_in_sync(item.get("tags"), options["tags"])
 
 
 # -- alb --------------------------------------------------------------------------------------------
@@ -191,12 +188,9 @@ def load_balancer_in_sync(info, options):
     listeners = (info.get("resources") or {}).get("listeners")
     if not lb or not tg or listeners is None:
         return False
-    if set(lb.get("subnet_ids") or []) != set(options["subnets"]):
-        return False
-    if set(lb.get("security_group_ids") or []) != set(options["security_groups"]):
-        return False
-    to_set, to_remove = compare_aws_tags(lb.get("tags") or {}, options["tags"] or {}, purge_tags=True)
-    if to_set or to_remove:
+    if not (same_members(lb.get("subnet_ids"), options["subnets"])
+            and same_members(lb.get("security_group_ids"), options["security_groups"])
+            and tags_in_sync(lb.get("tags"), options["tags"])):
         return False
     wanted = copy.deepcopy(list(options["listeners"]))
     for listener in wanted:

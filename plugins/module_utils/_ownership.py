@@ -25,7 +25,7 @@ from ansible_collections.fargate.microservice.plugins.module_utils._naming impor
 
 __all__ = [
     "OWNER_TAG_KEY", "UnownedResourceError", "deployment_ownership_tags", "tags_of", "is_owned", "tag_changes", "merged_tags",
-    "unowned_message", "jsonable", "run_aws_module", "run_owning_module",
+    "tags_in_sync", "same_members", "first_match", "unowned_message", "jsonable", "run_aws_module", "run_owning_module",
 ]
 
 
@@ -61,6 +61,25 @@ def tag_changes(current_tags, desired_tags, purge_tags=True):
         return {}, []
     to_set, to_remove = compare_aws_tags(current_tags or {}, desired_tags, purge_tags=purge_tags)
     return to_set, sorted(to_remove)
+
+
+def tags_in_sync(current_tags, desired_tags, purge_tags=True):
+    """Whether setting ``desired_tags`` (None or {}: no tags) would change nothing: :func:`tag_changes` is empty.
+
+    The one wanted-vs-actual tag comparison of the ``*_in_sync`` and network plan filters (compare_aws_tags's, as the
+    amazon.aws modules they stand for compare them; ``aws:`` keys are never purged).
+    """
+    return tag_changes(current_tags, desired_tags or {}, purge_tags) == ({}, [])
+
+
+def same_members(current, wanted):
+    """Whether two lists of ids hold the same ids, in any order and with repeats ignored (subnets, security groups)."""
+    return set(current or []) == set(wanted or [])
+
+
+def first_match(items, **wanted):
+    """The first item (a dict) whose keys have every ``wanted`` value, or {} when none has."""
+    return next((i for i in items or [] if all(i.get(k) == v for k, v in wanted.items())), {})
 
 
 def merged_tags(current_tags, desired_tags, purge_tags=True):
