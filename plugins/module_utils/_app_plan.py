@@ -23,6 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_p
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import validate_strategy
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import first_match
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import same_members
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tags_in_sync
@@ -362,6 +363,65 @@ def service_missing(cluster_exists, info, net, taskdef, task_definition, cluster
             why = " (it exists without the ownership tag)"
         missing.append(f"an ACTIVE task definition {task_definition}{why} (task role)")
     return missing
+
+
+def service_redis_plan(info, cluster_exists, net, taskdef, wanted, check_mode=False):
+    """What the Redis ECS service of service_discovery needs and what its create-or-update changes, from the service
+    role's deployment_info answer (sections redis_service, redis_security_group, cloud_map_service) and
+    ecs_task_definition_info's answer for the Redis family.
+
+    ``net`` is :func:`network` of the private tier and the tasks group (the Redis group must be in its VPC);
+    ``wanted`` holds ``cluster``, ``service`` (the ECS service's name), ``security_group`` (D-redis), ``registry``
+    (the Cloud Map service), ``namespace``, ``family`` and ``tags``. Returns ``exists`` (an owned service),
+    ``security_group_ids``, ``registry_arn``, ``taskdef_ref``, ``missing`` (one phrase each, naming the role that makes
+    it), ``drift`` (subnets, group or public IP differ: ecs_service compares none of them, so a forced update),
+    ``registry_changed`` (registered in another Cloud Map service: delete and recreate), ``tags_current`` and
+    ``failure``: the one sentence to fail with ('' when none; an unowned service fails in check mode too, a missing
+    resource only outside it).
+    """
+    resources = info.get("resources") or {}
+    service = (resources.get("redis_service") or [{}])[0]
+    unowned = [u for u in info.get("unowned") or [] if u.get("kind") == "redis_service" and u.get("name") == wanted["service"]]
+    groups = [g["id"] for g in resources.get("redis_security_group") or []
+              if g.get("name") == wanted["security_group"] and g.get("vpc_id") in net["vpc_ids"][:1]]
+    registry = first_match(resources.get("cloud_map_service"), name=wanted["registry"])
+    registry_arn = registry.get("arn", "")
+    taskdef_ref = service_taskdef_ref(taskdef)
+    missing = []
+    if not cluster_exists:
+        missing.append(f"the cluster {wanted['cluster']} (ecs_cluster role)")
+    if not net["subnet_ids"]:
+        missing.append("private subnets (network role)")
+    if len(groups) != 1:
+        missing.append(f"the security group {wanted['security_group']} (cloud_map role)")
+    if not registry_arn:
+        missing.append(f"the Cloud Map service {wanted['registry']} in {wanted['namespace']} (cloud_map role)")
+    if not taskdef_ref:
+        missing.append(f"an ACTIVE task definition {wanted['family']} (task role)")
+    exists = bool(service)
+    key = _naming.OWNER_TAG_KEY
+    failure = ""
+    if unowned:
+        failure = (f"The ECS service {wanted['service']} in cluster {wanted['cluster']} exists without the ownership tag"
+                   f" {key}={info.get('deployment')}; it is left alone. Delete or rename it, or choose another"
+                   " service_redis_name or microservice_deployment.")
+    elif missing and not check_mode:
+        failure = (f"The service {wanted['service']} (microservice_topology=service_discovery) needs {', '.join(missing)},"
+                   f" and found none carrying the ownership tag {key}={info.get('deployment')}; run those roles first"
+                   " (or the whole site.yml).")
+    return {
+        "exists": exists,
+        "security_group_ids": groups,
+        "registry_arn": registry_arn,
+        "taskdef_ref": taskdef_ref,
+        "missing": missing,
+        "drift": exists and not (same_members(service.get("subnet_ids"), net["subnet_ids"])
+                                 and same_members(service.get("security_group_ids"), groups)
+                                 and service.get("assign_public_ip", "DISABLED") == "DISABLED"),
+        "registry_changed": exists and list(service.get("registries") or []) != [registry_arn],
+        "tags_current": exists and tags_in_sync(service.get("tags"), wanted["tags"]),
+        "failure": failure,
+    }
 
 
 def service_taskdef_ref(taskdef):
