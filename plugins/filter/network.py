@@ -149,6 +149,52 @@ def network_zone_choice(availability_zones, count, fargate_zone_ids=None, endpoi
     return {"zones": usable[:count], "error": ""}
 
 
+def network_present_plan(owned, availability_zones, service_details, deployment, vpc_name, vpc_cidr, nat_mode,
+                         interface_services, zone_count, fargate_zone_ids=None, wanted_zones=None):
+    """What the network role's present step checks and chooses before its first change, in the order it did as
+    separate tasks: at most one owned VPC (``owned`` is :func:`network_owned`'s answer) and with ``vpc_cidr``; the
+    region (of ``availability_zones``, aws_az_info's list); with ``nat_mode`` none the endpoint services
+    (:func:`vpc_endpoint_service_plan` of ``service_details``), each offered in the region; the zones
+    (:func:`network_zone_choice`, ``fargate_zone_ids``: network_fargate_zone_ids by region); and no deleted endpoint
+    that ec2_vpc_endpoint would adopt. Returns ``region``, ``endpoint_services``, ``azs`` and ``error``: the first
+    problem's one sentence, '' when none.
+    """
+    owned = owned or {}
+    vpcs = owned.get("vpcs") or []
+    region = (availability_zones or [{}])[0].get("region_name", "")
+    endpoints = vpc_endpoint_service_plan(service_details, region, interface_services) if nat_mode == "none" else []
+    result = {"region": region, "endpoint_services": endpoints, "azs": [], "error": ""}
+    if len(vpcs) > 1:
+        result["error"] = (f"Found {len(vpcs)} VPCs named {vpc_name} owned by {deployment} ({', '.join(owned.get('vpc_ids') or [])});"
+                           " delete the extra ones (or run the teardown) before deploying again.")
+        return result
+    if vpcs and vpcs[0].get("cidr") != vpc_cidr:
+        result["error"] = (f"VPC {vpc_name} exists with CIDR {vpcs[0].get('cidr', '')} but network_vpc_cidr is {vpc_cidr};"
+                           " set network_vpc_cidr back or tear the network down first.")
+        return result
+    unoffered = [e["short"] for e in endpoints if not e["service"]]
+    if unoffered:
+        result["error"] = (f"Region {region} offers no VPC endpoint service for {', '.join(unoffered)} (DescribeVpcEndpointServices);"
+                           " use network_nat_mode single or per_az there, or another microservice_aws_region.")
+        return result
+    choice = network_zone_choice(availability_zones, int(zone_count), (fargate_zone_ids or {}).get(region) or [], endpoints,
+                                 wanted_zones)
+    result["azs"] = choice["zones"]
+    if choice["error"]:
+        result["error"] = choice["error"]
+        return result
+    # ec2_vpc_endpoint (amazon.aws 10.1.2) matches existing endpoints by service and route tables without looking at
+    # their state, so it would "adopt" a recently deleted endpoint (AWS lists them for a while after deletion; the
+    # emulator keeps them) instead of creating a new one.
+    live = set(e.get("service") for e in owned.get("endpoints") or [])
+    deleted = sorted((set(owned.get("deleted_endpoint_services") or []) - live) & set(e["service"] for e in endpoints))
+    if nat_mode == "none" and deleted:
+        result["error"] = (f"The VPC still lists deleted endpoint(s) for {', '.join(deleted)}, which amazon.aws.ec2_vpc_endpoint"
+                           " would adopt instead of creating new ones; wait until AWS stops listing them (or, on the emulator,"
+                           " tear the network down) and rerun.")
+    return result
+
+
 def nat_gateway_failure(nat_gateway, name=""):
     """One sentence when a NAT gateway (ec2_vpc_nat_gateway_info's snake_case DescribeNatGateways entry)
     will never be available: state ``failed`` (with AWS's ``failure_code`` and ``failure_message``),
@@ -496,6 +542,7 @@ class FilterModule:
                 "vpc_endpoint_failures": vpc_endpoint_failures,
                 "vpc_endpoints_settled": vpc_endpoints_settled,
                 "network_owned": network_owned,
+                "network_present_plan": network_present_plan,
                 "network_vpc_current": network_vpc_current,
                 "network_subnet_plan": network_subnet_plan,
                 "network_subnets_moved": network_subnets_moved,
