@@ -365,30 +365,31 @@ def service_missing(cluster_exists, info, net, taskdef, task_definition, cluster
     return missing
 
 
-def service_redis_plan(info, cluster_exists, net, taskdef, wanted, check_mode=False):
-    """What the Redis ECS service of service_discovery needs and what its create-or-update changes, from the service
-    role's deployment_info answer (sections redis_service, redis_security_group, cloud_map_service) and
-    ecs_task_definition_info's answer for the Redis family.
+def service_redis_plan(current, info, net, taskdef, wanted, check_mode=False):
+    """What the Redis ECS service of service_discovery needs and what its create-or-update changes.
 
-    ``net`` is :func:`network` of the private tier and the tasks group (the Redis group must be in its VPC);
-    ``wanted`` holds ``cluster``, ``service`` (the ECS service's name), ``security_group`` (D-redis), ``registry``
-    (the Cloud Map service), ``namespace``, ``family`` and ``tags``. Returns ``exists`` (an owned service),
-    ``security_group_ids``, ``registry_arn``, ``taskdef_ref``, ``missing`` (one phrase each, naming the role that makes
-    it), ``drift`` (subnets, group or public IP differ: ecs_service compares none of them, so a forced update),
+    ``current`` is ecs_service_status_info's answer for the Redis service (as the web service's, so one tagged for
+    another deployment is refused too), ``info`` the service role's deployment_info answer (sections
+    redis_security_group and cloud_map_service), ``net`` :func:`network` of the private tier and the tasks group (the
+    Redis group must be in its VPC), ``taskdef`` ecs_task_definition_info's answer for the Redis family. ``wanted``
+    holds ``cluster``, ``service`` (the ECS service's name), ``security_group`` (D-redis), ``registry`` (the Cloud
+    Map service), ``namespace``, ``family`` and ``tags``. Returns ``exists``, ``security_group_ids``,
+    ``registry_arn``, ``taskdef_ref``, ``missing`` (one phrase each, naming the role that makes it), ``drift``
+    (subnets, group or public IP differ: ecs_service compares none of them, so a forced update),
     ``registry_changed`` (registered in another Cloud Map service: delete and recreate), ``tags_current`` and
-    ``failure``: the one sentence to fail with ('' when none; an unowned service fails in check mode too, a missing
-    resource only outside it).
+    ``failure``: the one sentence to fail with ('' when none; a service that is not ours fails in check mode too, a
+    missing resource only outside it).
     """
     resources = info.get("resources") or {}
-    service = (resources.get("redis_service") or [{}])[0]
-    unowned = [u for u in info.get("unowned") or [] if u.get("kind") == "redis_service" and u.get("name") == wanted["service"]]
+    exists = bool(current.get("exists"))
+    service = current.get("service") or {}
+    existing_net = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
     groups = [g["id"] for g in resources.get("redis_security_group") or []
               if g.get("name") == wanted["security_group"] and g.get("vpc_id") in net["vpc_ids"][:1]]
-    registry = first_match(resources.get("cloud_map_service"), name=wanted["registry"])
-    registry_arn = registry.get("arn", "")
+    registry_arn = first_match(resources.get("cloud_map_service"), name=wanted["registry"]).get("arn", "")
     taskdef_ref = service_taskdef_ref(taskdef)
     missing = []
-    if not cluster_exists:
+    if not current.get("cluster_exists"):
         missing.append(f"the cluster {wanted['cluster']} (ecs_cluster role)")
     if not net["subnet_ids"]:
         missing.append("private subnets (network role)")
@@ -398,16 +399,15 @@ def service_redis_plan(info, cluster_exists, net, taskdef, wanted, check_mode=Fa
         missing.append(f"the Cloud Map service {wanted['registry']} in {wanted['namespace']} (cloud_map role)")
     if not taskdef_ref:
         missing.append(f"an ACTIVE task definition {wanted['family']} (task role)")
-    exists = bool(service)
-    key = _naming.OWNER_TAG_KEY
+    key, deployment = _naming.OWNER_TAG_KEY, info.get("deployment")
     failure = ""
-    if unowned:
+    if not service_owned(current, deployment):
         failure = (f"The ECS service {wanted['service']} in cluster {wanted['cluster']} exists without the ownership tag"
-                   f" {key}={info.get('deployment')}; it is left alone. Delete or rename it, or choose another"
+                   f" {key}={deployment}; it is left alone. Delete or rename it, or choose another"
                    " service_redis_name or microservice_deployment.")
     elif missing and not check_mode:
         failure = (f"The service {wanted['service']} (microservice_topology=service_discovery) needs {', '.join(missing)},"
-                   f" and found none carrying the ownership tag {key}={info.get('deployment')}; run those roles first"
+                   f" and found none carrying the ownership tag {key}={deployment}; run those roles first"
                    " (or the whole site.yml).")
     return {
         "exists": exists,
@@ -415,11 +415,11 @@ def service_redis_plan(info, cluster_exists, net, taskdef, wanted, check_mode=Fa
         "registry_arn": registry_arn,
         "taskdef_ref": taskdef_ref,
         "missing": missing,
-        "drift": exists and not (same_members(service.get("subnet_ids"), net["subnet_ids"])
-                                 and same_members(service.get("security_group_ids"), groups)
-                                 and service.get("assign_public_ip", "DISABLED") == "DISABLED"),
-        "registry_changed": exists and list(service.get("registries") or []) != [registry_arn],
-        "tags_current": exists and tags_in_sync(service.get("tags"), wanted["tags"]),
+        "drift": exists and not (same_members(existing_net.get("subnets"), net["subnet_ids"])
+                                 and same_members(existing_net.get("securityGroups"), groups)
+                                 and existing_net.get("assignPublicIp", "DISABLED") == "DISABLED"),
+        "registry_changed": exists and [r.get("registryArn") for r in service.get("serviceRegistries") or []] != [registry_arn],
+        "tags_current": exists and tags_in_sync(current.get("tags"), wanted["tags"]),
         "failure": failure,
     }
 

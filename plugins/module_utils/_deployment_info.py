@@ -575,10 +575,10 @@ class DeploymentInfo:
     def _discovery_expected(self, name):
         return [name] if self.topology == "service_discovery" and name else []
 
-    def _discovery_sort(self, kind, found, name, name_of, tags_of_item, make_item, exact=False):
+    def _discovery_sort(self, kind, found, name, name_of, tags_of_item, make_item):
         """_sort for one name that is a contract name in either topology (a same-named resource without the ownership
-        tag is unowned even in sidecar), but missing only in service_discovery; ``exact``: _sort_exact's."""
-        owned = (self._sort_exact if exact else self._sort)(kind, found, [name], name_of, tags_of_item, make_item)
+        tag is unowned even in sidecar), but missing only in service_discovery."""
+        owned = self._sort(kind, found, [name], name_of, tags_of_item, make_item)
         if not self._discovery_expected(name):
             self.missing = [m for m in self.missing if (m["kind"], m["name"]) != (kind, name)]
         return owned
@@ -674,10 +674,9 @@ class DeploymentInfo:
                          registries=[x.get("registryArn", "") for x in r.get("serviceRegistries") or []],
                          subnet_ids=sorted(net.get("subnets") or []), security_group_ids=sorted(net.get("securityGroups") or []),
                          assign_public_ip=net.get("assignPublicIp", "DISABLED"),
-                         load_balancers=len(r.get("loadBalancers") or []), tags=t)
-        # The ECS service redis in cluster D is the deployment's alone: one tagged for another deployment is unowned.
+                         load_balancers=len(r.get("loadBalancers") or []))
         return self._discovery_sort("redis_service", self._redis_service(), self.discovery_names["redis_service"],
-                                    lambda r, t: r["serviceName"], lambda r: tags_of(r, "tags"), make, exact=True)
+                                    lambda r, t: r["serviceName"], lambda r: tags_of(r, "tags"), make)
 
     def redis_task_definition(self):
         """The redis service's task definition, or (without one) the Redis family's newest ACTIVE revision."""

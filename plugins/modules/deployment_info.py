@@ -186,7 +186,7 @@ resources:
       C(instances) (each C(id), C(ipv4), C(health), C(zone), C(task_definition_family)) and C(healthy)
       (cloud_map_service); C(vpc_id) and C(ingress) (each C(protocol), C(from_port), C(to_port), C(groups), C(cidrs))
       (redis_security_group); C(rollout_state), C(deployments), C(registries), C(subnet_ids), C(security_group_ids),
-      C(assign_public_ip), C(tags) (redis_service); C(address) (redis_tasks, and the tasks section too).
+      C(assign_public_ip) (redis_service); C(address) (redis_tasks, and the tasks section too).
   returned: always
   type: dict
   sample: {"vpc": [{"kind": "vpc", "name": "countweb-vpc", "id": "vpc-0abc", "state": "available", "cidr": "10.1.0.0/16"}]}
@@ -201,7 +201,7 @@ unowned:
   description:
     - Resources with a contract name that carry no ownership tag at all (the roles never change them), C(state=unowned).
     - One tagged for another deployment is that deployment's and is not reported, except for the kinds whose name is the
-      deployment's alone (load balancer, target group, log group, execution role, redis_service), with C(state="owned by <deployment>"), so
+      deployment's alone (load balancer, target group, log group, execution role), with C(state="owned by <deployment>"), so
       that no role adopts it.
     - The service_discovery sections' names count in either topology; an unowned C(redis_security_group) also has its
       C(vpc_id).
