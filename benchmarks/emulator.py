@@ -12,44 +12,33 @@ import base64
 import collections
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# The one way this project starts an emulator for its tests, used for the benchmarks too.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from moto_emulator import ROLE_ENV, MotoEmulator, _post  # noqa: E402  pylint: disable=wrong-import-position
 
 
 class Emulator:
+    """tests/moto_emulator.py's emulator, with the settings roles/emulator gives moto_server, in a process of
+    its own (MotoEmulator.spawn: a benchmark runs several at once, one per variant), its requests recorded."""
+
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port = port
+        self.url = ""
         self._dir = tempfile.TemporaryDirectory(prefix="moto-bench-")
-        self._proc: subprocess.Popen | None = None
+        self._proc = None
 
     def __enter__(self) -> "Emulator":
-        moto = Path(sys.executable).parent / "moto_server"
-        env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true",
-                   MOTO_RECORDER_FILEPATH=os.path.join(self._dir.name, "recording"))
-        log = open(os.path.join(self._dir.name, "moto.log"), "wb")
-        self._proc = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(self.port)],
-                                      stdout=log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/moto-api/", timeout=2)
-                return self
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError(f"moto_server did not answer on {self.url} within 60 s")
+        self._proc, self.url = MotoEmulator.spawn(self.port, env=ROLE_ENV,
+                                                  recording=os.path.join(self._dir.name, "recording"),
+                                                  log=os.path.join(self._dir.name, "moto.log"))
+        self.port = int(self.url.rsplit(":", 1)[1])
+        return self
 
     def __exit__(self, *exc) -> None:
         if self._proc:
@@ -57,18 +46,13 @@ class Emulator:
             self._proc.wait(timeout=30)
         self._dir.cleanup()
 
-    def _post(self, path: str) -> bytes:
-        req = urllib.request.Request(self.url + path, method="POST", data=b"")
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.read()
-
     def start_counting(self) -> None:
-        self._post("/moto-api/recorder/reset-recording")
-        self._post("/moto-api/recorder/start-recording")
+        _post(self.url + "/moto-api/recorder/reset-recording")
+        _post(self.url + "/moto-api/recorder/start-recording")
 
     def stop_counting(self) -> collections.Counter:
         """Stop recording and return a Counter of AWS operations received since start."""
-        self._post("/moto-api/recorder/stop-recording")
+        _post(self.url + "/moto-api/recorder/stop-recording")
         with urllib.request.urlopen(self.url + "/moto-api/recorder/download-recording", timeout=30) as r:
             lines = r.read().decode().splitlines()
         return collections.Counter(operation(json.loads(line)) for line in lines if line.strip())

@@ -12,22 +12,22 @@ and prints, side by side, the API requests each made (counted by the emulator's 
 recorder, /moto-api/recorder/*) and the wall time of the ansible-playbook run. Figures only:
 nothing here asserts a time.
 
-Usage: .venv/bin/python benchmarks/taskdef_bench.py [--revisions 50] [--repeat 3]
+Usage: .venv/bin/python benchmarks/taskdef_bench.py [--revisions 50] [--repeat 3] [--port PORT]
 """
 
 from __future__ import annotations
 
 import argparse
-import collections
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 VENV_BIN = os.path.dirname(sys.executable)
@@ -58,16 +58,6 @@ STOCK = {
 }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def post(url):
-    urllib.request.urlopen(urllib.request.Request(url, method="POST", data=b""), timeout=10).read()
-
-
 def playbook(path, endpoint, task):
     play = [{
         "name": "Benchmark run", "hosts": "localhost", "gather_facts": False,
@@ -93,18 +83,6 @@ def run_playbook(path):
     return elapsed, result
 
 
-def recorded_operations(base):
-    text = urllib.request.urlopen(base + "/moto-api/recorder/download-recording", timeout=10).read().decode()
-    ops = collections.Counter()
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        entry = json.loads(line)
-        target = {k.lower(): v for k, v in entry.get("headers", {}).items()}.get("x-amz-target", "")
-        ops[target.rsplit(".", 1)[-1] or entry.get("url", "?")] += 1
-    return ops
-
-
 def register_revisions(endpoint, count):
     import boto3
 
@@ -123,21 +101,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--revisions", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3, help="measured no-change runs per module (median time shown)")
+    parser.add_argument("--port", type=int, help="the emulator's port (default: a free one)")
     args = parser.parse_args()
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     work = tempfile.mkdtemp(prefix="taskdef-bench-")
-    env = dict(os.environ, MOTO_RECORDER_FILEPATH=os.path.join(work, "recording"))
-    server = subprocess.Popen([os.path.join(VENV_BIN, "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for dummy in range(100):
-            try:
-                urllib.request.urlopen(base + "/moto-api/", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with Emulator(args.port) as emulator:
+        base = emulator.url
         register_revisions(base, args.revisions)
         modules = {"ours: fargate.microservice.ecs_task_definition": OURS,
                    "stock: community.aws.ecs_taskdefinition": STOCK}
@@ -154,12 +123,10 @@ def main():
         for label in modules:
             times, ops, changed = [], None, []
             for dummy in range(args.repeat):
-                post(base + "/moto-api/recorder/reset-recording")
-                post(base + "/moto-api/recorder/start-recording")
+                emulator.start_counting()
                 elapsed, result = run_playbook(paths[label])
-                post(base + "/moto-api/recorder/stop-recording")
+                ops = emulator.stop_counting()
                 times.append(elapsed)
-                ops = recorded_operations(base)
                 changed.append(result.get("changed"))
             rows.append((label, sum(ops.values()), ops, statistics.median(times), changed))
         active = len(json.loads(subprocess.run(
@@ -174,9 +141,6 @@ def main():
         for label, total, ops, median, changed in rows:
             per = ", ".join(f"{op} x{n}" for op, n in sorted(ops.items()))
             print(f"{label:52} {total:>12} {median:>9.2f}s  {str(any(changed)).lower():7}  {per}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -33,3 +33,17 @@ options:
     type: dict
     default: {}
 """
+
+    # The modules that change something inside a resource they do not create (a Cloud Map service's instances):
+    # the guard is on that resource, in either state.
+    PARENT = r"""
+options:
+  ownership_tags:
+    description:
+      - Tags the resource this module changes things in (its description says which) must carry; the roles pass the
+        deployment's ownership tag, as to the owning modules.
+      - Without them the module fails, in either state, with a message saying what to do.
+      - Empty means no guard.
+    type: dict
+    default: {}
+"""

@@ -22,6 +22,8 @@
 - ``service_owned``: ecs_service_status_info's answer -> whether the service is ours (or absent).
 - ``service_update_plan``: ecs_service_status_info's answer and the wanted settings -> forced update, grace, count.
 - ``service_missing``: what the service needs and this deployment lacks, naming the role that makes it.
+- ``service_redis_plan``: the Redis service, deployment_info's Redis sections and the Redis family's revision -> what
+  the Redis service lacks, whether it is ours and what its create-or-update changes.
 - ``service_taskdef_ref``: ecs_task_definition_info's answer -> family:revision when ACTIVE and ours, else "".
 """
 
@@ -65,5 +67,6 @@ class FilterModule:
             "service_owned": _wrap(_app_plan.service_owned),
             "service_update_plan": _wrap(_app_plan.service_update_plan),
             "service_missing": _wrap(_app_plan.service_missing),
+            "service_redis_plan": _wrap(_app_plan.service_redis_plan),
             "service_taskdef_ref": _wrap(_app_plan.service_taskdef_ref),
         }

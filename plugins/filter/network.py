@@ -12,7 +12,9 @@ from __future__ import annotations
 import ipaddress
 
 from ansible_collections.fargate.microservice.plugins.module_utils._naming import ZONE_LETTERS as _LETTERS
-from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import first_match
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import same_members
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tags_in_sync
 
 
 def _parse(value, label, errors):
@@ -147,6 +149,52 @@ def network_zone_choice(availability_zones, count, fargate_zone_ids=None, endpoi
     return {"zones": usable[:count], "error": ""}
 
 
+def network_present_plan(owned, availability_zones, service_details, deployment, vpc_name, vpc_cidr, nat_mode,
+                         interface_services, zone_count, fargate_zone_ids=None, wanted_zones=None):
+    """What the network role's present step checks and chooses before its first change, in the order it did as
+    separate tasks: at most one owned VPC (``owned`` is :func:`network_owned`'s answer) and with ``vpc_cidr``; the
+    region (of ``availability_zones``, aws_az_info's list); with ``nat_mode`` none the endpoint services
+    (:func:`vpc_endpoint_service_plan` of ``service_details``), each offered in the region; the zones
+    (:func:`network_zone_choice`, ``fargate_zone_ids``: network_fargate_zone_ids by region); and no deleted endpoint
+    that ec2_vpc_endpoint would adopt. Returns ``region``, ``endpoint_services``, ``azs`` and ``error``: the first
+    problem's one sentence, '' when none.
+    """
+    owned = owned or {}
+    vpcs = owned.get("vpcs") or []
+    region = (availability_zones or [{}])[0].get("region_name", "")
+    endpoints = vpc_endpoint_service_plan(service_details, region, interface_services) if nat_mode == "none" else []
+    result = {"region": region, "endpoint_services": endpoints, "azs": [], "error": ""}
+    if len(vpcs) > 1:
+        result["error"] = (f"Found {len(vpcs)} VPCs named {vpc_name} owned by {deployment} ({', '.join(owned.get('vpc_ids') or [])});"
+                           " delete the extra ones (or run the teardown) before deploying again.")
+        return result
+    if vpcs and vpcs[0].get("cidr") != vpc_cidr:
+        result["error"] = (f"VPC {vpc_name} exists with CIDR {vpcs[0].get('cidr', '')} but network_vpc_cidr is {vpc_cidr};"
+                           " set network_vpc_cidr back or tear the network down first.")
+        return result
+    unoffered = [e["short"] for e in endpoints if not e["service"]]
+    if unoffered:
+        result["error"] = (f"Region {region} offers no VPC endpoint service for {', '.join(unoffered)} (DescribeVpcEndpointServices);"
+                           " use network_nat_mode single or per_az there, or another microservice_aws_region.")
+        return result
+    choice = network_zone_choice(availability_zones, int(zone_count), (fargate_zone_ids or {}).get(region) or [], endpoints,
+                                 wanted_zones)
+    result["azs"] = choice["zones"]
+    if choice["error"]:
+        result["error"] = choice["error"]
+        return result
+    # ec2_vpc_endpoint (amazon.aws 10.1.2) matches existing endpoints by service and route tables without looking at
+    # their state, so it would "adopt" a recently deleted endpoint (AWS lists them for a while after deletion; the
+    # emulator keeps them) instead of creating a new one.
+    live = set(e.get("service") for e in owned.get("endpoints") or [])
+    deleted = sorted((set(owned.get("deleted_endpoint_services") or []) - live) & set(e["service"] for e in endpoints))
+    if nat_mode == "none" and deleted:
+        result["error"] = (f"The VPC still lists deleted endpoint(s) for {', '.join(deleted)}, which amazon.aws.ec2_vpc_endpoint"
+                           " would adopt instead of creating new ones; wait until AWS stops listing them (or, on the emulator,"
+                           " tear the network down) and rerun.")
+    return result
+
+
 def nat_gateway_failure(nat_gateway, name=""):
     """One sentence when a NAT gateway (ec2_vpc_nat_gateway_info's snake_case DescribeNatGateways entry)
     will never be available: state ``failed`` (with AWS's ``failure_code`` and ``failure_message``),
@@ -198,11 +246,6 @@ _NAT_LIVE = ("pending", "available")
 _NAT_KEPT = _NAT_LIVE + ("deleting",)
 
 
-def _tags_current(current, desired):
-    """Whether purge_tags: true would change nothing (keys starting with aws: are AWS's and never purged)."""
-    return tag_changes(current, desired or {}) == ({}, [])
-
-
 def _with(base_tags, **extra):
     tags = dict(base_tags or {})
     tags.update(extra)
@@ -242,7 +285,7 @@ def network_vpc_current(vpc, cidr, name, base_tags):
     if not vpc:
         return False
     return (vpc.get("cidr") == cidr and cidr in (vpc.get("cidrs") or [cidr]) and vpc.get("dns_support") is True
-            and vpc.get("dns_hostnames") is True and _tags_current(vpc.get("tags"), _with(base_tags, Name=name)))
+            and vpc.get("dns_hostnames") is True and tags_in_sync(vpc.get("tags"), _with(base_tags, Name=name)))
 
 
 def network_subnet_plan(owned_subnets, prefix, public_cidrs, private_cidrs, zones, vpc_id, base_tags, tier_key):
@@ -256,11 +299,10 @@ def network_subnet_plan(owned_subnets, prefix, public_cidrs, private_cidrs, zone
             name = f"{prefix}-{tier}-{letter}"
             zone = zones[index] if index < len(zones or []) else ""
             tags = _with(base_tags, Name=name, **{tier_key: tier})
-            found = [s for s in owned_subnets or [] if s.get("cidr") == cidr and s.get("vpc_id") == vpc_id]
-            found = found[0] if found else {}
+            found = first_match(owned_subnets, cidr=cidr, vpc_id=vpc_id)
             current = bool(found) and (found.get("zone") == zone and found.get("state") == "available"
                                        and found.get("map_public") is False and found.get("assign_ipv6") is False
-                                       and not found.get("ipv6_cidrs") and _tags_current(found.get("tags"), tags))
+                                       and not found.get("ipv6_cidrs") and tags_in_sync(found.get("tags"), tags))
             plan.append({"name": name, "letter": letter, "cidr": cidr, "tier": tier, "az": zone, "tags": tags,
                          "id": found.get("id", ""), "current": current})
     return plan
@@ -295,7 +337,7 @@ def network_igw_candidates(internet_gateways, vpc_ids):
 def network_igw_current(candidates, vpc_id, name, base_tags):
     """Whether ec2_vpc_igw would change nothing: the first candidate is attached to ``vpc_id`` with exactly these tags."""
     first = (candidates or [{}])[0]
-    return bool(first) and first.get("vpc_id") == vpc_id and first.get("state") == "attached" and _tags_current(
+    return bool(first) and first.get("vpc_id") == vpc_id and first.get("state") == "attached" and tags_in_sync(
         first.get("tags"), _with(base_tags, Name=name))
 
 
@@ -331,11 +373,11 @@ def network_security_groups(owned_groups, prefix, vpc_id, ingress_cidrs, task_po
     for purpose, group in (("alb", alb), ("tasks", tasks), ("endpoints", endpoints)):
         ingress, egress = wanted[purpose]
         current = bool(group) and bool(alb) and bool(tasks) and _rules_equal(group.get("ingress"), ingress) and (
-            egress is None or _rules_equal(group.get("egress"), egress)) and _tags_current(
+            egress is None or _rules_equal(group.get("egress"), egress)) and tags_in_sync(
             group.get("tags"), _with(base_tags, Name=f"{prefix}-{purpose}"))
         if purpose == "endpoints":
             current = nat_mode != "none" or (bool(group) and _rules_equal(group.get("ingress"), ingress)
-                                             and _tags_current(group.get("tags"), _with(base_tags, Name=f"{prefix}-endpoints")))
+                                             and tags_in_sync(group.get("tags"), _with(base_tags, Name=f"{prefix}-endpoints")))
         out[purpose] = {"id": group.get("id", ""), "current": current}
     return out
 
@@ -362,8 +404,8 @@ def network_nat_choice(owned, subnet_id, name, base_tags):
     if not eip.get("allocation_id"):
         eip = {}
     return {"nat": nat, "eip": {k: v for k, v in eip.items() if k != "tags"},
-            "nat_tags_current": bool(nat) and _tags_current(nat.get("tags"), tags),
-            "eip_tags_current": bool(eip) and eip.get("tags") is not None and _tags_current(eip.get("tags"), tags)}
+            "nat_tags_current": bool(nat) and tags_in_sync(nat.get("tags"), tags),
+            "eip_tags_current": bool(eip) and eip.get("tags") is not None and tags_in_sync(eip.get("tags"), tags)}
 
 
 def network_route_table_plan(owned_tables, prefix, zone_count, nat_mode, igw_id, nat_ids, subnet_ids, base_tags, tier_key):
@@ -385,8 +427,7 @@ def network_route_table_plan(owned_tables, prefix, zone_count, nat_mode, igw_id,
         plan.append({"name": f"{prefix}-private", "tier": "private", "subnets": [f"{prefix}-private-{x}" for x in letters],
                      "routes": [{"dest": "0.0.0.0/0", "gateway_id": nat_ids.get("a", "")}] if nat_mode == "single" else []})
     for entry in plan:
-        found = [t for t in owned_tables or [] if t.get("name") == entry["name"]]
-        found = found[0] if found else {}
+        found = first_match(owned_tables, name=entry["name"])
         entry["subnet_ids"] = [(subnet_ids or {}).get(n, "") for n in entry["subnets"]]
         entry["tags"] = _with(base_tags, Name=entry["name"], **{tier_key: entry["tier"]})
         entry["id"] = found.get("id", "")
@@ -395,11 +436,11 @@ def network_route_table_plan(owned_tables, prefix, zone_count, nat_mode, igw_id,
         entry["purge_routes"] = not found or any(r["destination"] not in wanted for r in cidr_routes)
         entry["ready"] = "" not in entry["subnet_ids"] and all(r["gateway_id"] for r in entry["routes"])
         entry["current"] = bool(found) and entry["ready"] and (
-            sorted(found.get("subnet_ids") or []) == sorted(entry["subnet_ids"])
+            same_members(found.get("subnet_ids"), entry["subnet_ids"])
             and sorted((r["destination"], r["target"]) for r in cidr_routes)
             == sorted((r["dest"], r["gateway_id"]) for r in entry["routes"])
             and all(r.get("state") == "active" for r in cidr_routes)
-            and _tags_current(found.get("tags"), entry["tags"]))
+            and tags_in_sync(found.get("tags"), entry["tags"]))
     return plan
 
 
@@ -411,12 +452,11 @@ def network_endpoint_plan(services, owned_endpoints, prefix, base_tags):
     for entry in services or []:
         name = f"{prefix}-{entry['short'].replace('.', '-')}"
         tags = _with(base_tags, Name=name)
-        found = [e for e in owned_endpoints or [] if e.get("service") == entry["service"]]
-        found = found[0] if found else {}
+        found = first_match(owned_endpoints, service=entry["service"])
         plan.append({"short": entry["short"], "service": entry["service"], "type": entry["type"], "name": name,
                      "tags": tags, "id": found.get("id", ""), "state": found.get("state", ""),
                      "private_dns_enabled": found.get("private_dns_enabled"),
-                     "current": bool(found) and _tags_current(found.get("tags"), tags)})
+                     "current": bool(found) and tags_in_sync(found.get("tags"), tags)})
     return plan
 
 
@@ -502,6 +542,7 @@ class FilterModule:
                 "vpc_endpoint_failures": vpc_endpoint_failures,
                 "vpc_endpoints_settled": vpc_endpoints_settled,
                 "network_owned": network_owned,
+                "network_present_plan": network_present_plan,
                 "network_vpc_current": network_vpc_current,
                 "network_subnet_plan": network_subnet_plan,
                 "network_subnets_moved": network_subnets_moved,

@@ -19,14 +19,16 @@ import urllib.parse
 
 from ansible_collections.amazon.aws.plugins.module_utils.elbv2 import _group_listeners
 from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_policies
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_listener_tags
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import validate_strategy
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import first_match
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import unowned_message
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import same_members
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tags_in_sync
 from ansible_collections.fargate.microservice.plugins.module_utils._task_definition import fargate_size_error
 
 _NUMBER = re.compile(r"[0-9]+\Z")
@@ -106,10 +108,7 @@ def log_group_in_sync(info, options):
     item = ownership(info, "log_group")["item"]
     if not item:
         return False
-    if item.get("retention_days") != int(options["retention"]):
-        return False
-    to_set, to_remove = compare_aws_tags(item.get("tags") or {}, options["tags"] or {}, purge_tags=True)
-    return not (to_set or to_remove)
+    return item.get("retention_days") == int(options["retention"]) and tags_in_sync(item.get("tags"), options["tags"])
 
 
 def _policy_document(value):
@@ -133,14 +132,13 @@ def execution_role_in_sync(info, options):
     wanted_policies = list(options["managed_policies"] or [])
     if any(not str(p).startswith("arn:") for p in wanted_policies):
         return False
-    if sorted(set(wanted_policies)) != sorted(set(item["managed_policies"])):
+    if not same_members(item["managed_policies"], wanted_policies):
         return False
     if compare_policies(_policy_document(item.get("assume_role_policy")), json.loads(options["assume_role_policy_document"])):
         return False
     if options.get("description") is not None and item.get("description") != options["description"]:
         return False
-    to_set, to_remove = compare_aws_tags(item.get("tags") or {}, options["tags"] or {}, purge_tags=True)
-    return not (to_set or to_remove)
+    return tags_in_sync(item.get("tags"), options["tags"])
 
 
 # -- alb --------------------------------------------------------------------------------------------
@@ -193,12 +191,9 @@ def load_balancer_in_sync(info, options):
     listeners = (info.get("resources") or {}).get("listeners")
     if not lb or not tg or listeners is None:
         return False
-    if set(lb.get("subnet_ids") or []) != set(options["subnets"]):
-        return False
-    if set(lb.get("security_group_ids") or []) != set(options["security_groups"]):
-        return False
-    to_set, to_remove = compare_aws_tags(lb.get("tags") or {}, options["tags"] or {}, purge_tags=True)
-    if to_set or to_remove:
+    if not (same_members(lb.get("subnet_ids"), options["subnets"])
+            and same_members(lb.get("security_group_ids"), options["security_groups"])
+            and tags_in_sync(lb.get("tags"), options["tags"])):
         return False
     wanted = copy.deepcopy(list(options["listeners"]))
     for listener in wanted:
@@ -228,7 +223,7 @@ def listener_ownership_error(info):
 
 def listener_tags_in_sync(info, tags):
     """Whether fargate.microservice.alb_listener_tags with ``tags`` (purged) would change nothing: the owned load
-    balancer's listeners, as deployment_info read them, carry exactly those tags (compare_aws_tags) and none is another
+    balancer's listeners, as deployment_info read them, carry exactly those tags (tags_in_sync) and none is another
     deployment's. False when there is no owned load balancer or the listeners were not looked up."""
     lb = ownership(info, "load_balancer")["item"]
     listeners = (info.get("resources") or {}).get("listeners")
@@ -236,8 +231,7 @@ def listener_tags_in_sync(info, tags):
         return False
     for item in listeners:
         if item.get("load_balancer_arn") == lb["id"]:
-            to_set, to_remove = compare_aws_tags(item.get("tags") or {}, tags or {}, purge_tags=True)
-            if to_set or to_remove:
+            if not tags_in_sync(item.get("tags"), tags):
                 return False
     return True
 
@@ -399,6 +393,65 @@ def service_missing(cluster_exists, info, net, taskdef, task_definition, cluster
             why = " (it exists without the ownership tag)"
         missing.append(f"an ACTIVE task definition {task_definition}{why} (task role)")
     return missing
+
+
+def service_redis_plan(current, info, net, taskdef, wanted, check_mode=False):
+    """What the Redis ECS service of service_discovery needs and what its create-or-update changes.
+
+    ``current`` is ecs_service_status_info's answer for the Redis service (as the web service's, so one tagged for
+    another deployment is refused too), ``info`` the service role's deployment_info answer (sections
+    redis_security_group and cloud_map_service), ``net`` :func:`network` of the private tier and the tasks group (the
+    Redis group must be in its VPC), ``taskdef`` ecs_task_definition_info's answer for the Redis family. ``wanted``
+    holds ``cluster``, ``service`` (the ECS service's name), ``security_group`` (D-redis), ``registry`` (the Cloud
+    Map service), ``namespace``, ``family`` and ``tags``. Returns ``exists``, ``security_group_ids``,
+    ``registry_arn``, ``taskdef_ref``, ``missing`` (one phrase each, naming the role that makes it), ``drift``
+    (subnets, group or public IP differ: ecs_service compares none of them, so a forced update),
+    ``registry_changed`` (registered in another Cloud Map service: delete and recreate), ``tags_current`` and
+    ``failure``: the one sentence to fail with ('' when none; a service that is not ours fails in check mode too, a
+    missing resource only outside it).
+    """
+    resources = info.get("resources") or {}
+    exists = bool(current.get("exists"))
+    service = current.get("service") or {}
+    existing_net = (service.get("networkConfiguration") or {}).get("awsvpcConfiguration") or {}
+    groups = [g["id"] for g in resources.get("redis_security_group") or []
+              if g.get("name") == wanted["security_group"] and g.get("vpc_id") in net["vpc_ids"][:1]]
+    registry_arn = first_match(resources.get("cloud_map_service"), name=wanted["registry"]).get("arn", "")
+    taskdef_ref = service_taskdef_ref(taskdef)
+    missing = []
+    if not current.get("cluster_exists"):
+        missing.append(f"the cluster {wanted['cluster']} (ecs_cluster role)")
+    if not net["subnet_ids"]:
+        missing.append("private subnets (network role)")
+    if len(groups) != 1:
+        missing.append(f"the security group {wanted['security_group']} (cloud_map role)")
+    if not registry_arn:
+        missing.append(f"the Cloud Map service {wanted['registry']} in {wanted['namespace']} (cloud_map role)")
+    if not taskdef_ref:
+        missing.append(f"an ACTIVE task definition {wanted['family']} (task role)")
+    key, deployment = _naming.OWNER_TAG_KEY, info.get("deployment")
+    failure = ""
+    if not service_owned(current, deployment):
+        failure = (f"The ECS service {wanted['service']} in cluster {wanted['cluster']} exists without the ownership tag"
+                   f" {key}={deployment}; it is left alone. Delete or rename it, or choose another"
+                   " service_redis_name or microservice_deployment.")
+    elif missing and not check_mode:
+        failure = (f"The service {wanted['service']} (microservice_topology=service_discovery) needs {', '.join(missing)},"
+                   f" and found none carrying the ownership tag {key}={deployment}; run those roles first"
+                   " (or the whole site.yml).")
+    return {
+        "exists": exists,
+        "security_group_ids": groups,
+        "registry_arn": registry_arn,
+        "taskdef_ref": taskdef_ref,
+        "missing": missing,
+        "drift": exists and not (same_members(existing_net.get("subnets"), net["subnet_ids"])
+                                 and same_members(existing_net.get("securityGroups"), groups)
+                                 and existing_net.get("assignPublicIp", "DISABLED") == "DISABLED"),
+        "registry_changed": exists and [r.get("registryArn") for r in service.get("serviceRegistries") or []] != [registry_arn],
+        "tags_current": exists and tags_in_sync(current.get("tags"), wanted["tags"]),
+        "failure": failure,
+    }
 
 
 def service_taskdef_ref(taskdef):

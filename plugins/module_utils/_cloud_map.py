@@ -18,11 +18,6 @@ import re
 import time
 import uuid
 
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -32,6 +27,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_ta
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import UnownedResourceError
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_aws_module
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_owning_module
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import unowned_message
@@ -420,11 +416,5 @@ def run_module(module, kind, present, absent=None):
     if absent is not None:
         run_owning_module(module, "servicediscovery", f"Cloud Map {kind}", present, absent, known_errors=(OperationFailed,))
         return
-    client = module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff())
-    try:
-        result = present(client, module.params)
-    except OperationFailed as err:
-        module.fail_json(msg=str(err))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not read the Cloud Map {kind} {module.params['name']}")
-    module.exit_json(**result)
+    run_aws_module(module, "servicediscovery", lambda client: present(client, module.params),
+                   f"Could not read the Cloud Map {kind} {module.params['name']}", known_errors=(OperationFailed,))

@@ -550,60 +550,45 @@ class DeploymentInfo:
 
     def service(self):
         def make(r, t, n):
-            deployments = [
-                {"id": d.get("id"), "status": d.get("status"), "task_definition": d.get("taskDefinition", "").rsplit("/", 1)[-1],
-                 "desired": d.get("desiredCount"), "running": d.get("runningCount"), "pending": d.get("pendingCount"),
-                 "failed_tasks": d.get("failedTasks", 0), "rollout_state": d.get("rolloutState", ""),
-                 "rollout_state_reason": d.get("rolloutStateReason", ""), "created": _iso(d.get("createdAt")),
-                 "updated": _iso(d.get("updatedAt"))}
-                for d in r.get("deployments") or []
-            ]
             return _item("service", n, r["serviceArn"], r.get("status"), desired=r.get("desiredCount"),
                          running=r.get("runningCount"), pending=r.get("pendingCount"),
-                         task_definition=r.get("taskDefinition", "").rsplit("/", 1)[-1], deployments=deployments,
+                         task_definition=r.get("taskDefinition", "").rsplit("/", 1)[-1], deployments=_deployments(r),
                          launch_type=r.get("launchType", ""))
         return self._sort("service", self._service(), [self.names["service"]], lambda r, t: r["serviceName"],
                           lambda r: tags_of(r, "tags"), make)
 
-    def task_definition(self):
-        """The service's task definition, or (without a service) the family's newest ACTIVE revision."""
-        owned_service = self._owned_service()
-        ref = owned_service[0]["taskDefinition"] if owned_service else self.names["task_family"]
+    def _task_definitions(self, owned_service, family):
+        """The owned service's task definition, or (without one) ``family``'s newest ACTIVE revision, as a list."""
         try:
-            found = _call(self.client("ecs"), "describe_task_definition", taskDefinition=ref, include=["TAGS"])
+            found = _call(self.client("ecs"), "describe_task_definition",
+                          taskDefinition=owned_service[0]["taskDefinition"] if owned_service else family, include=["TAGS"])
             found_list = [dict(found["taskDefinition"], tags=found.get("tags") or [])]
         except is_boto3_error_code("ClientException"):
             found_list = []
-        found_list = [t for t in found_list if t.get("status") == "ACTIVE" or owned_service]
+        return [t for t in found_list if t.get("status") == "ACTIVE" or owned_service]
 
-        def make(r, t, n):
-            images = {c["name"]: c.get("image", "") for c in r.get("containerDefinitions") or []}
-            return _item("task_definition", n, r["taskDefinitionArn"], r.get("status"), revision=r.get("revision"),
-                         family=r.get("family"), cpu=r.get("cpu"), memory=r.get("memory"), images=images,
-                         image_tags={k: v.rsplit(":", 1)[-1] if ":" in v.rsplit("/", 1)[-1] else "" for k, v in images.items()},
-                         registered=r.get("registeredAt"))
-        items = self._sort("task_definition", found_list, [self.names["task_family"]], lambda r, t: r["family"],
-                           lambda r: tags_of(r, "tags"), make)
-        return items
-
-    def tasks(self):
-        if not self._owned_service():
+    def _service_tasks(self, kind, owned_service, service_name):
+        """The RUNNING tasks of the owned ECS service ``service_name`` (none without it), oldest first."""
+        if not owned_service:
             return []
         ecs = self.client("ecs")
-        arns = _paginate(ecs, "list_tasks", cluster=self.names["cluster"], serviceName=self.names["service"],
-                         desiredStatus="RUNNING").get("taskArns", [])
+        cluster = self.names["cluster"]
+        arns = _paginate(ecs, "list_tasks", cluster=cluster, serviceName=service_name, desiredStatus="RUNNING").get("taskArns", [])
         items = []
         for start in range(0, len(arns), 100):  # DescribeTasks takes at most 100
-            for t in _call(ecs, "describe_tasks", cluster=self.names["cluster"], tasks=arns[start:start + 100]).get("tasks", []):
-                items.append(_item(
-                    "tasks", t["taskArn"].rsplit("/", 1)[-1], t["taskArn"], t.get("lastStatus"),
-                    desired_status=t.get("desiredStatus"), health=t.get("healthStatus", "UNKNOWN"),
-                    task_definition=t.get("taskDefinitionArn", "").rsplit("/", 1)[-1], started=t.get("startedAt"),
-                    stopped_reason=t.get("stoppedReason", ""), zone=t.get("availabilityZone", ""),
-                    containers=[{"name": c.get("name"), "status": c.get("lastStatus"), "health": c.get("healthStatus", ""),
-                                 "exit_code": c.get("exitCode"), "reason": c.get("reason", "")}
-                                for c in t.get("containers") or []]))
+            for t in _call(ecs, "describe_tasks", cluster=cluster, tasks=arns[start:start + 100]).get("tasks", []):
+                items.append(_task_item(kind, t))
         return sorted(items, key=lambda i: str(i["started"] or ""))
+
+    def task_definition(self):
+        """The service's task definition, or (without a service) the family's newest ACTIVE revision."""
+        family = self.names["task_family"]
+        return self._sort("task_definition", self._task_definitions(self._owned_service(), family), [family],
+                          lambda r, t: r["family"], lambda r: tags_of(r, "tags"),
+                          lambda r, t, n: _task_definition_item("task_definition", r, n))
+
+    def tasks(self):
+        return self._service_tasks("tasks", self._owned_service(), self.names["service"])
 
     # -- service_discovery topology (issue 12) ----------------------------------------------------
     # Looked up by the service_discovery names in either topology; expected (else missing) only in service_discovery.
@@ -716,29 +701,13 @@ class DeploymentInfo:
 
     def redis_task_definition(self):
         """The redis service's task definition, or (without one) the Redis family's newest ACTIVE revision."""
-        owned_service = self._owned_redis_service()
         family = self.discovery_names["redis_task_family"]
-        try:
-            found = _call(self.client("ecs"), "describe_task_definition",
-                          taskDefinition=owned_service[0]["taskDefinition"] if owned_service else family, include=["TAGS"])
-            found_list = [dict(found["taskDefinition"], tags=found.get("tags") or [])]
-        except is_boto3_error_code("ClientException"):
-            found_list = []
-        found_list = [t for t in found_list if t.get("status") == "ACTIVE" or owned_service]
-        return self._discovery_sort("redis_task_definition", found_list, family, lambda r, t: r["family"],
+        return self._discovery_sort("redis_task_definition", self._task_definitions(self._owned_redis_service(), family),
+                                    family, lambda r, t: r["family"],
                                     lambda r: tags_of(r, "tags"), lambda r, t, n: _task_definition_item("redis_task_definition", r, n))
 
     def redis_tasks(self):
-        if not self._owned_redis_service():
-            return []
-        ecs = self.client("ecs")
-        cluster, service = self.names["cluster"], self.discovery_names["redis_service"]
-        arns = _paginate(ecs, "list_tasks", cluster=cluster, serviceName=service, desiredStatus="RUNNING").get("taskArns", [])
-        items = []
-        for start in range(0, len(arns), 100):  # DescribeTasks takes at most 100
-            for t in _call(ecs, "describe_tasks", cluster=cluster, tasks=arns[start:start + 100]).get("tasks", []):
-                items.append(_task_item("redis_tasks", t))
-        return sorted(items, key=lambda i: str(i["started"] or ""))
+        return self._service_tasks("redis_tasks", self._owned_redis_service(), self.discovery_names["redis_service"])
 
     # -- all of it --------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from ansible_collections.fargate.microservice.plugins.module_utils._naming impor
 
 __all__ = [
     "OWNER_TAG_KEY", "UnownedResourceError", "deployment_ownership_tags", "tags_of", "is_owned", "tag_changes", "merged_tags",
-    "unowned_message", "jsonable", "run_aws_module", "run_owning_module",
+    "tags_in_sync", "same_members", "first_match", "unowned_message", "jsonable", "run_aws_module", "run_owning_module",
 ]
 
 
@@ -63,6 +63,25 @@ def tag_changes(current_tags, desired_tags, purge_tags=True):
     return to_set, sorted(to_remove)
 
 
+def tags_in_sync(current_tags, desired_tags, purge_tags=True):
+    """Whether setting ``desired_tags`` (None or {}: no tags) would change nothing: :func:`tag_changes` is empty.
+
+    The one wanted-vs-actual tag comparison of the ``*_in_sync`` and network plan filters (compare_aws_tags's, as the
+    amazon.aws modules they stand for compare them; ``aws:`` keys are never purged).
+    """
+    return tag_changes(current_tags, desired_tags or {}, purge_tags) == ({}, [])
+
+
+def same_members(current, wanted):
+    """Whether two lists of ids hold the same ids, in any order and with repeats ignored (subnets, security groups)."""
+    return set(current or []) == set(wanted or [])
+
+
+def first_match(items, **wanted):
+    """The first item (a dict) whose keys have every ``wanted`` value, or {} when none has."""
+    return next((i for i in items or [] if all(i.get(k) == v for k, v in wanted.items())), {})
+
+
 def merged_tags(current_tags, desired_tags, purge_tags=True):
     """The tags a resource carries after :func:`tag_changes` is applied (for diff and check mode)."""
     current_tags = dict(current_tags or {})
@@ -93,15 +112,16 @@ def jsonable(value):
     return value
 
 
-def run_aws_module(module, service, work, failure, known_errors=()):
+def run_aws_module(module, service, work, failure, known_errors=(), client_config=None):
     """The common end of one of our AWS modules' ``main()``, after its argument spec and input checks.
 
     Makes the ``service`` client (AWSRetry with jittered backoff), returns ``work(client)``'s result with
     ``exit_json``, dropping its ``diff`` key unless ``--diff`` was asked for. ``known_errors`` (our own
     exceptions, whose text is the whole message) become ``fail_json``, AWS errors ``fail_json_aws`` with
-    the message ``failure`` (what could not be done, naming the resource).
+    the message ``failure`` (what could not be done, naming the resource). ``client_config`` holds extra
+    keyword arguments of ``module.client`` (e.g. a botocore ``config``).
     """
-    client = module.client(service, retry_decorator=AWSRetry.jittered_backoff())
+    client = module.client(service, retry_decorator=AWSRetry.jittered_backoff(), **(client_config or {}))
     try:
         result = work(client)
     except tuple(known_errors) as err:

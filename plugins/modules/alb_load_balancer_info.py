@@ -24,19 +24,10 @@ options:
     type: str
     required: true
 extends_documentation_fragment:
+  - fargate.microservice.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-    description: Only reads.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to compare.
-  idempotent:
-    support: full
-    description: Never changes anything.
 """
 
 EXAMPLES = r"""

@@ -31,16 +31,6 @@ description:
     filter).
 author:
   - fargate.microservice developers (@fargate-microservice)
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Returns no diff.
-    support: none
-  idempotent:
-    description: Changes nothing.
-    support: full
 options:
   deployment:
     description:
@@ -127,6 +117,7 @@ options:
     default: false
     version_added: 0.1.0
 extends_documentation_fragment:
+  - fargate.microservice.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -197,7 +188,7 @@ resources:
       C(instances) (each C(id), C(ipv4), C(health), C(zone), C(task_definition_family)) and C(healthy)
       (cloud_map_service); C(vpc_id) and C(ingress) (each C(protocol), C(from_port), C(to_port), C(groups), C(cidrs))
       (redis_security_group); C(rollout_state), C(deployments), C(registries), C(subnet_ids), C(security_group_ids),
-      C(assign_public_ip) (redis_service); C(address) (redis_tasks).
+      C(assign_public_ip) (redis_service); C(address) (redis_tasks, and the tasks section too).
   returned: always
   type: dict
   sample: {"vpc": [{"kind": "vpc", "name": "countweb-vpc", "id": "vpc-0abc", "state": "available", "cidr": "10.1.0.0/16"}]}

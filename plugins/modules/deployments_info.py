@@ -20,16 +20,6 @@ description:
   - Written because no module of amazon.aws or community.aws wraps the Resource Groups Tagging API.
 author:
   - fargate.microservice developers (@fargate-microservice)
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Returns no diff.
-    support: none
-  idempotent:
-    description: Changes nothing.
-    support: full
 options:
   deployment:
     description: A deployment name; RV(others) then lists the other deployments only.
@@ -39,6 +29,7 @@ options:
     type: str
     default: fargate.microservice/deployment
 extends_documentation_fragment:
+  - fargate.microservice.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -21,16 +21,6 @@ description:
     stream prefixes, the same way the local target reads its containers (M(fargate.microservice.local_logs_info)).
 author:
   - fargate.microservice developers (@fargate-microservice)
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Returns no diff.
-    support: none
-  idempotent:
-    description: Changes nothing.
-    support: full
 options:
   log_group:
     description: The log group the task definition's containers log to (C(awslogs-group)), for example C(/ecs/countweb).
@@ -73,6 +63,7 @@ options:
     elements: str
     default: []
 extends_documentation_fragment:
+  - fargate.microservice.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

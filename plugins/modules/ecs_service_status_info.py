@@ -22,16 +22,6 @@ description:
     ownership check) nor any task, and no module of amazon.aws or community.aws lists an ECS service's tasks.
 author:
   - fargate.microservice developers (@fargate-microservice)
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Returns no diff.
-    support: none
-  idempotent:
-    description: Changes nothing.
-    support: full
 options:
   cluster:
     description: Cluster name or ARN.
@@ -69,6 +59,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - fargate.microservice.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -20,16 +20,6 @@ description:
   - Calls are retried with jittered backoff; ListTaskDefinitions is paginated.
 author:
   - fargate.microservice developers (@fargate-microservice)
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Returns no diff.
-    support: none
-  idempotent:
-    description: Changes nothing.
-    support: full
 options:
   family:
     description: The task definition family.
@@ -45,6 +35,7 @@ options:
     description: Tags a revision must carry (for example the deployment's ownership tag). Unset accepts every revision.
     type: dict
 extends_documentation_fragment:
+  - fargate.microservice.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -21,16 +21,8 @@ description:
     (M(community.general.haproxy) only changes a server's state).
 author:
   - fargate.microservice developers (@fargate-microservice)
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Returns no diff.
-    support: none
-  idempotent:
-    description: Changes nothing.
-    support: full
+extends_documentation_fragment:
+  - fargate.microservice.read_only
 options:
   socket:
     description: Path of HAProxy's stats socket (C(stats socket) in its configuration).

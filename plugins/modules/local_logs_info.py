@@ -24,17 +24,8 @@ description:
 author:
   - fargate.microservice developers (@fargate-microservice)
 extends_documentation_fragment:
+  - fargate.microservice.read_only
   - community.docker.docker.api_documentation
-attributes:
-  check_mode:
-    description: Read-only; runs the same in check mode.
-    support: full
-  diff_mode:
-    description: Returns no diff.
-    support: none
-  idempotent:
-    description: Changes nothing.
-    support: full
 options:
   deployment:
     description: The deployment (C(microservice_deployment)) whose task containers are read.

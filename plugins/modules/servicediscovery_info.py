@@ -20,19 +20,10 @@ author:
 extends_documentation_fragment:
   - fargate.microservice.cloud_map
   - fargate.microservice.ownership.info
+  - fargate.microservice.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is no difference to show.
-  idempotent:
-    support: full
-    description: Read-only.
 """
 
 EXAMPLES = r"""

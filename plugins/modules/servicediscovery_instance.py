@@ -15,6 +15,7 @@ description:
   - On AWS, ECS does this itself for a service with C(serviceRegistries). The local target's runtime, which runs
     the ECS service's tasks as containers, does it with this module, so web tasks find the Redis task through
     what Cloud Map answers (M(fargate.microservice.servicediscovery_instance_info)).
+  - O(ownership_tags) guards the Cloud Map service O(service_id), not the instance.
   - Written because neither amazon.aws 10.1.2 nor community.aws 10.0.0 has a module for Cloud Map.
 author:
   - fargate.microservice developers (@fargate-microservice)
@@ -40,15 +41,9 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  ownership_tags:
-    description: Tags the Cloud Map service must carry to be changed. Empty means any service.
-    type: dict
-    default: {}
-  wait_timeout:
-    description: Seconds to wait for each Cloud Map operation.
-    type: int
-    default: 300
 extends_documentation_fragment:
+  - fargate.microservice.cloud_map.wait
+  - fargate.microservice.ownership.parent
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -101,7 +96,6 @@ deregistered:
   elements: str
 """
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils._cloud_map import OperationFailed
 from ansible_collections.fargate.microservice.plugins.module_utils._cloud_map_instance import client_config
@@ -109,11 +103,7 @@ from ansible_collections.fargate.microservice.plugins.module_utils._cloud_map_in
 from ansible_collections.fargate.microservice.plugins.module_utils._cloud_map_instance import instance_input_errors
 from ansible_collections.fargate.microservice.plugins.module_utils._cloud_map_instance import instance_present
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import UnownedResourceError
-
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_aws_module
 
 
 def main():
@@ -130,17 +120,10 @@ def main():
     errors = instance_input_errors(module.params)
     if errors:
         module.fail_json(msg=" ".join(errors))
-    client = module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff(), **client_config(module))
     action = instance_present if module.params["state"] == "present" else instance_absent
-    try:
-        result = action(client, module.params, module.check_mode)
-    except (UnownedResourceError, OperationFailed) as err:
-        module.fail_json(msg=str(err))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not manage the instances of the Cloud Map service {module.params['service_id']}")
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    run_aws_module(module, "servicediscovery", lambda client: action(client, module.params, module.check_mode),
+                   f"Could not manage the instances of the Cloud Map service {module.params['service_id']}",
+                   known_errors=(UnownedResourceError, OperationFailed), client_config=client_config(module))
 
 
 if __name__ == "__main__":

@@ -31,19 +31,10 @@ options:
     choices: [HEALTHY, UNHEALTHY, ALL, HEALTHY_OR_ELSE_ALL]
     default: HEALTHY_OR_ELSE_ALL
 extends_documentation_fragment:
+  - fargate.microservice.read_only
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
-attributes:
-  check_mode:
-    support: full
-    description: Read-only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so there is no difference to show.
-  idempotent:
-    support: full
-    description: Read-only.
 """
 EXAMPLES = r"""
 - name: Ask Cloud Map where redis.internal-countweb.local is
@@ -87,16 +78,11 @@ instances_revision:
   type: int
 """
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.fargate.microservice.plugins.module_utils._cloud_map_instance import client_config
 from ansible_collections.fargate.microservice.plugins.module_utils._cloud_map_instance import discover
 from ansible_collections.fargate.microservice.plugins.module_utils._cloud_map_instance import discover_input_errors
-
-try:
-    import botocore
-except ImportError:
-    pass  # Handled by AnsibleAWSModule
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import run_aws_module
 
 
 def main():
@@ -109,12 +95,9 @@ def main():
     errors = discover_input_errors(module.params)
     if errors:
         module.fail_json(msg=" ".join(errors))
-    client = module.client("servicediscovery", retry_decorator=AWSRetry.jittered_backoff(), **client_config(module))
-    try:
-        result = discover(client, module.params)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
-        module.fail_json_aws(err, msg=f"Could not discover {module.params['service']}.{module.params['namespace']}")
-    module.exit_json(**result)
+    run_aws_module(module, "servicediscovery", lambda client: discover(client, module.params),
+                   f"Could not discover {module.params['service']}.{module.params['namespace']}",
+                   client_config=client_config(module))
 
 
 if __name__ == "__main__":

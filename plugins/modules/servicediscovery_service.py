@@ -47,11 +47,8 @@ options:
     description: Remove tags that are not in O(tags) (tags whose key starts with C(aws:) are kept).
     type: bool
     default: true
-  wait_timeout:
-    description: Seconds to wait for each Cloud Map operation (update, deregistration) to finish.
-    type: int
-    default: 300
 extends_documentation_fragment:
+  - fargate.microservice.cloud_map.wait
   - fargate.microservice.ownership
   - amazon.aws.common.modules
   - amazon.aws.region.modules

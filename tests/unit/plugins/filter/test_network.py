@@ -63,6 +63,7 @@ def test_every_problem_is_listed():
 # snake_case. The China names follow AWS's documentation of endpoint services in the China
 # Regions (ECR's are cn.com.amazonaws.<region>.ecr.api/.ecr.dkr; logs and S3 keep com.amazonaws.).
 from ansible_collections.fargate.microservice.plugins.filter.network import network_zone_choice  # noqa: E402
+from ansible_collections.fargate.microservice.plugins.filter.network import network_present_plan  # noqa: E402
 from ansible_collections.fargate.microservice.plugins.filter.network import vpc_endpoint_service_plan  # noqa: E402
 
 
@@ -317,3 +318,44 @@ def test_endpoint_results_prefer_what_the_module_answered():
     assert nf.network_endpoint_results(results) == [
         {"id": "vpce-new", "service": "svc.a", "type": "Interface", "state": "pending", "private_dns_enabled": True},
         {"id": "vpce-b", "service": "svc.b", "type": "Interface", "state": "available", "private_dns_enabled": False}]
+
+
+# -- the present step's checks and choices, before its first change ---------------------------------------------
+USW1_AZ_INFO = [dict(z, region_name="us-west-1") for z in USW1]
+INTERFACES = ["ecr.api", "ecr.dkr", "logs"]
+OWNED_VPC = {"vpcs": [{"name": "h-vpc", "id": "vpc-1", "cidr": "10.1.0.0/16"}], "vpc_ids": ["vpc-1"], "endpoints": [],
+             "deleted_endpoint_services": []}
+
+
+def _present(owned, nat_mode="single", details=None, zone_ids=None, wanted=None, vpc_cidr="10.1.0.0/16"):
+    return network_present_plan(owned, USW1_AZ_INFO, details if details is not None else _details("us-west-1"), "h", "h-vpc",
+                                vpc_cidr, nat_mode, INTERFACES, 2, zone_ids, wanted)
+
+
+@pytest.mark.parametrize("owned, kwargs, error", [
+    ({}, {}, ""),
+    (OWNED_VPC, {"nat_mode": "none"}, ""),
+    (dict(OWNED_VPC, vpcs=OWNED_VPC["vpcs"] * 2, vpc_ids=["vpc-1", "vpc-2"]), {},
+     "Found 2 VPCs named h-vpc owned by h (vpc-1, vpc-2); delete the extra ones"),
+    (OWNED_VPC, {"vpc_cidr": "10.2.0.0/16"}, "VPC h-vpc exists with CIDR 10.1.0.0/16 but network_vpc_cidr is 10.2.0.0/16;"),
+    ({}, {"nat_mode": "none", "details": []}, "Region us-west-1 offers no VPC endpoint service for ecr.api, ecr.dkr, logs, s3"),
+    ({}, {"details": []}, ""),  # endpoint services only matter with network_nat_mode none
+    ({}, {"zone_ids": {"us-west-1": ["usw1-az1"]}}, "The region has 1 zone(s) where Fargate runs"),
+    ({}, {"wanted": ["us-west-1c", "us-west-1z"]}, "network_availability_zones lists zones this deployment cannot use"),
+    (dict(OWNED_VPC, deleted_endpoint_services=["com.amazonaws.us-west-1.logs", "com.amazonaws.us-west-1.sns"]),
+     {"nat_mode": "none"}, "The VPC still lists deleted endpoint(s) for com.amazonaws.us-west-1.logs, which"),
+    (dict(OWNED_VPC, deleted_endpoint_services=["com.amazonaws.us-west-1.logs"],
+          endpoints=[{"service": "com.amazonaws.us-west-1.logs"}]), {"nat_mode": "none"}, ""),
+    (dict(OWNED_VPC, deleted_endpoint_services=["com.amazonaws.us-west-1.logs"]), {}, ""),
+])
+def test_the_present_step_fails_on_the_first_problem_in_one_sentence(owned, kwargs, error):
+    plan = _present(owned, **kwargs)
+    assert (plan["error"].startswith(error) and plan["error"].count(". ") == 0) if error else plan["error"] == ""
+    assert plan["region"] == "us-west-1"
+
+
+def test_the_present_step_plans_the_zones_and_the_endpoint_services():
+    plan = _present({}, nat_mode="none", zone_ids={"us-west-1": ["usw1-az1", "usw1-az3"]})
+    assert plan["azs"] == ["us-west-1a", "us-west-1b"]
+    assert [e["short"] for e in plan["endpoint_services"]] == INTERFACES + ["s3"]
+    assert _present({})["endpoint_services"] == []

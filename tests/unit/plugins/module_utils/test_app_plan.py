@@ -267,6 +267,73 @@ def test_what_the_service_lacks_names_the_role_that_makes_it(cluster, net, resou
     assert (plan.service_taskdef_ref(taskdef) == "hab-web-redis-task:3") is (taskdef == TASKDEF)
 
 
+# -- service: the Redis service of service_discovery ---------------------------------------------------------
+# ``current`` as ecs_service_status_info returns it (``service``: the DescribeServices document); the Cloud Map service
+# and the group as deployment_info's cloud_map_service and redis_security_group sections return them.
+
+REDIS_TAGS = {OWNER: "hab", "Name": "redis"}
+REDIS_WANTED = {"cluster": "hab", "service": "redis", "security_group": "hab-redis", "registry": "redis",
+                "namespace": "internal-hab.local", "family": "hab-redis-task", "tags": REDIS_TAGS}
+REDIS_SG = {"kind": "redis_security_group", "name": "hab-redis", "id": "sg-9", "state": "1 ingress rule(s)", "vpc_id": "vpc-1"}
+REDIS_REGISTRY = {"kind": "cloud_map_service", "name": "redis", "id": "srv-1", "arn": "arn:sd:srv-1", "state": "0 instance(s) registered"}
+REDIS_FOUND = {"redis_security_group": [REDIS_SG], "cloud_map_service": [REDIS_REGISTRY]}
+REDIS_TASKDEF = {"found": True, "status": "ACTIVE", "owned": True, "task_definition": "hab-redis-task:2"}
+NO_REDIS = {"exists": False, "cluster_exists": True, "service": {}, "tags": {}}
+
+
+def _redis(subnets=("subnet-a",), groups=("sg-9",), public="DISABLED", registries=("arn:sd:srv-1",), tags=None):
+    document = {"serviceName": "redis", "status": "ACTIVE",
+                "networkConfiguration": {"awsvpcConfiguration": {"subnets": list(subnets), "securityGroups": list(groups),
+                                                                 "assignPublicIp": public}},
+                "serviceRegistries": [{"registryArn": r} for r in registries]}
+    return {"exists": True, "cluster_exists": True, "service": document, "tags": REDIS_TAGS if tags is None else tags}
+
+
+@pytest.mark.parametrize("current, resources, taskdef, check_mode, expected", [
+    # new: nothing to compare
+    (NO_REDIS, REDIS_FOUND, REDIS_TASKDEF, False,
+     {"exists": False, "missing": [], "drift": False, "registry_changed": False, "tags_current": False, "failure": ""}),
+    # as wanted
+    (_redis(), REDIS_FOUND, REDIS_TASKDEF, False,
+     {"exists": True, "missing": [], "drift": False, "registry_changed": False, "tags_current": True, "failure": ""}),
+    # other subnets, another group, a public IP: a forced update; another registry: replaced; other tags: retagged
+    (_redis(subnets=["subnet-z"]), REDIS_FOUND, REDIS_TASKDEF, False,
+     {"exists": True, "drift": True, "registry_changed": False, "tags_current": True}),
+    (_redis(groups=["sg-1"]), REDIS_FOUND, REDIS_TASKDEF, False, {"drift": True}),
+    (_redis(public="ENABLED"), REDIS_FOUND, REDIS_TASKDEF, False, {"drift": True}),
+    (_redis(registries=["arn:sd:srv-old"]), REDIS_FOUND, REDIS_TASKDEF, False, {"drift": False, "registry_changed": True}),
+    (_redis(registries=[]), REDIS_FOUND, REDIS_TASKDEF, False, {"registry_changed": True}),
+    (_redis(tags={OWNER: "hab"}), REDIS_FOUND, REDIS_TASKDEF, False, {"tags_current": False}),
+    # not ours (no ownership tag, or another deployment's): refused, in check mode too
+    (_redis(tags={"Name": "redis"}), REDIS_FOUND, REDIS_TASKDEF, True,
+     {"failure": f"The ECS service redis in cluster hab exists without the ownership tag {OWNER}=hab; it is left alone."
+                 " Delete or rename it, or choose another service_redis_name or microservice_deployment."}),
+    (_redis(tags={OWNER: "other"}), REDIS_FOUND, REDIS_TASKDEF, False,
+     {"failure": f"The ECS service redis in cluster hab exists without the ownership tag {OWNER}=hab; it is left alone."
+                 " Delete or rename it, or choose another service_redis_name or microservice_deployment."}),
+    # what is missing, named with the role that makes it; a failure only outside check mode
+    (dict(NO_REDIS, cluster_exists=False), {"redis_security_group": [dict(REDIS_SG, vpc_id="vpc-other")]}, {"found": False}, True,
+     {"missing": ["the cluster hab (ecs_cluster role)", "the security group hab-redis (cloud_map role)",
+                  "the Cloud Map service redis in internal-hab.local (cloud_map role)",
+                  "an ACTIVE task definition hab-redis-task (task role)"], "failure": "", "taskdef_ref": ""}),
+    (NO_REDIS, {"cloud_map_service": [REDIS_REGISTRY]}, dict(REDIS_TASKDEF, owned=False), False,
+     {"missing": ["the security group hab-redis (cloud_map role)", "an ACTIVE task definition hab-redis-task (task role)"],
+      "failure": "The service redis (microservice_topology=service_discovery) needs the security group hab-redis (cloud_map"
+                 " role), an ACTIVE task definition hab-redis-task (task role), and found none carrying the ownership tag"
+                 f" {OWNER}=hab; run those roles first (or the whole site.yml)."}),
+])
+def test_the_redis_service_plan(current, resources, taskdef, check_mode, expected):
+    got = plan.service_redis_plan(current, _info(resources), NET, taskdef, REDIS_WANTED, check_mode)
+    assert {k: got[k] for k in expected} == expected
+    if not got["missing"]:
+        assert (got["security_group_ids"], got["registry_arn"], got["taskdef_ref"]) == (["sg-9"], "arn:sd:srv-1", "hab-redis-task:2")
+
+
+def test_the_redis_service_plan_without_private_subnets_names_the_network_role():
+    got = plan.service_redis_plan(NO_REDIS, _info(REDIS_FOUND), dict(NET, subnet_ids=[]), REDIS_TASKDEF, REDIS_WANTED)
+    assert got["missing"] == ["private subnets (network role)"]
+
+
 # -- alb: is the load balancer / target group already as wanted? (against moto, read by deployment_info) ----
 
 def _alb_stack(make, d="hab"):

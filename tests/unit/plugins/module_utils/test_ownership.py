@@ -8,10 +8,13 @@ import datetime
 
 import pytest
 
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import first_match
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import jsonable
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import merged_tags
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import same_members
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tag_changes
+from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tags_in_sync
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import tags_of
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import unowned_message
 
@@ -75,3 +78,45 @@ def test_jsonable_turns_datetimes_into_iso_strings_at_any_depth():
     when = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
     assert jsonable({"a": [when, {"b": (when, 1)}], "c": "x"}) == {
         "a": ["2026-01-01T00:00:00+00:00", {"b": ["2026-01-01T00:00:00+00:00", 1]}], "c": "x"}
+
+
+@pytest.mark.parametrize("current, desired, purge, expected", [
+    ({"a": "1"}, {"a": "1"}, True, True),
+    ({"a": "1"}, {"a": "2"}, True, False),
+    ({"a": "1", "b": "2"}, {"a": "1"}, True, False),
+    ({"a": "1", "b": "2"}, {"a": "1"}, False, True),
+    ({"aws:cloudformation:stack-name": "s", "a": "1"}, {"a": "1"}, True, True),
+    (None, None, True, True),
+    (None, {}, True, True),
+    ({"a": "1"}, None, True, False),
+    ({}, {"a": "1"}, True, False),
+])
+def test_tags_in_sync_is_true_only_when_setting_the_tags_changes_nothing(current, desired, purge, expected):
+    assert tags_in_sync(current, desired, purge) is expected
+
+
+@pytest.mark.parametrize("current, wanted, expected", [
+    (["subnet-b", "subnet-a"], ["subnet-a", "subnet-b"], True),
+    (["subnet-a", "subnet-a"], ["subnet-a"], True),
+    (["subnet-a"], ["subnet-a", "subnet-b"], False),
+    (None, [], True),
+    ([], ["sg-1"], False),
+])
+def test_same_members_ignores_order_and_repeats(current, wanted, expected):
+    assert same_members(current, wanted) is expected
+
+
+@pytest.mark.parametrize("wanted, expected", [
+    ({"cidr": "10.1.1.0/24", "vpc_id": "vpc-1"}, {"id": "s2", "cidr": "10.1.1.0/24", "vpc_id": "vpc-1"}),
+    ({"cidr": "10.1.0.0/24"}, {"id": "s1", "cidr": "10.1.0.0/24", "vpc_id": "vpc-1"}),
+    ({"cidr": "10.1.1.0/24", "vpc_id": "vpc-9"}, {}),
+    ({}, {"id": "s1", "cidr": "10.1.0.0/24", "vpc_id": "vpc-1"}),
+])
+def test_first_match_returns_the_first_item_with_every_wanted_value(wanted, expected):
+    items = [{"id": "s1", "cidr": "10.1.0.0/24", "vpc_id": "vpc-1"}, {"id": "s2", "cidr": "10.1.1.0/24", "vpc_id": "vpc-1"},
+             {"id": "s3", "cidr": "10.1.1.0/24", "vpc_id": "vpc-1"}]
+    assert first_match(items, **wanted) == expected
+
+
+def test_first_match_of_nothing_is_empty():
+    assert first_match(None, name="x") == {}
