@@ -41,6 +41,8 @@ SERVICES = ("application-autoscaling", "ec2", "ecr", "ecs", "elbv2", "iam", "log
 # (file, function, operation) -> (the parameter that carries explicit identifiers, why).
 # The call must pass that parameter as a one-element list literal, else the exception does not apply.
 SINGLE_PAGE = {
+    ("plugins/module_utils/_alb_listener_tags.py", "read_listeners", "describe_load_balancers"): (
+        "Names", "one load balancer name: names are unique per account and region, so at most one item"),
     ("plugins/module_utils/_alb_load_balancer.py", "find_load_balancers", "describe_load_balancers"): (
         "Names", "one load balancer name: names are unique per account and region, so at most one item"),
     ("plugins/module_utils/_alb_target_group.py", "read_target_group", "describe_target_groups"): (
