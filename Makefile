@@ -159,8 +159,9 @@ integration-status: venv
 	IT_EMULATOR_PORT=$${IT_STATUS_EMULATOR_PORT:-5198} $(BIN)/python -m pytest -q tests/integration/status
 
 # microservice_topology: the AWS side of site.yml sidecar -> service_discovery -> sidecar -> service_discovery and
-# teardown on its own emulator, resources checked after each switch, reruns changed=0, the order of the calls
-# pinned by moto's request recorder (about 15-25 min on a busy 2-core machine)
+# teardown on its own emulator, the order of the calls pinned by moto's request recorder, the sidecar stack a switch
+# back leaves checked and rerun with no change (the service_discovery stack itself is molecule default's)
+# (about 15-25 min on a busy 2-core machine)
 integration-topology: venv
 	IT_EMULATOR_PORT=$${IT_TOPOLOGY_EMULATOR_PORT:-5206} $(BIN)/python -m pytest -q tests/integration/topology
 
@@ -182,7 +183,8 @@ integration-network: venv
 
 # microservice_topology service_discovery on the local target, for real (emulator, Podman, HAProxy): sidecar ->
 # service_discovery -> sidecar under a request loop (no failed request), the shared count, the Redis task in Cloud
-# Map and on its internal network only, a stopped Redis task replaced by the supervisor, teardown (about 10-15 min
+# Map and on its internal network only, --check --diff and a rerun with no change, a stopped Redis task replaced by
+# the supervisor, teardown (about 12-18 min
 # on an idle 2-core machine; its own emulator port, load balancer port and task ports, deployment hsdt)
 integration-local-service-discovery: setup
 	IT_LSD_EMULATOR_PORT=$${IT_LSD_EMULATOR_PORT:-5642} IT_LSD_LB_PORT=$${IT_LSD_LB_PORT:-8640} \

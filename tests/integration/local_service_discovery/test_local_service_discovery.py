@@ -12,13 +12,14 @@ the steps depend on each other):
    the Redis task is registered in Cloud Map at its address (DiscoverInstances), publishes no port, is on
    the internal network only (a container on the engine's default network cannot reach it); inside a web
    task redis.<namespace> resolves (redis-cli PING answers) and a name Cloud Map does not know does not;
+2b. on that stack a --check --diff run and a second site.yml run succeed and report no change;
 3. the Redis container is stopped: the supervisor (no rerun) replaces the task, registers the new one,
    and the web tasks move to it; the count works again;
 4. service_discovery -> sidecar under a request loop: no request fails; no Redis task, no internal
    network, no Cloud Map namespace is left;
 5. teardown: no container, network or HAProxy of the deployment is left.
 
-About 10-15 minutes on an idle 2-core machine (four site.yml runs, one heal, one teardown); far longer
+About 12-18 minutes on an idle 2-core machine (six site.yml runs, one in check mode, one heal, one teardown); far longer
 under load. The runs' output is kept in tests/output/local_service_discovery/.
 """
 
@@ -56,9 +57,9 @@ VARS = {
 RUN_TIMEOUT = int(os.environ.get("IT_LSD_RUN_TIMEOUT", "1800"))
 
 
-def playbook(name, path, **extra):
+def playbook(name, path, *args, **extra):
     OUT.mkdir(parents=True, exist_ok=True)
-    cmd = [str(ROOT / ".venv/bin/ansible-playbook"), "-i", str(ROOT / "inventory/local"), str(ROOT / path)]
+    cmd = [str(ROOT / ".venv/bin/ansible-playbook"), "-i", str(ROOT / "inventory/local"), str(ROOT / path), *args]
     for key, value in dict(VARS, **extra).items():
         cmd += ["-e", f"{key}={value}"]
     env = dict(PODMAN_ENV, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
@@ -200,6 +201,15 @@ def test_2_switch_to_service_discovery_drops_no_request_and_shares_the_count():
     image = podman("inspect", redis[0] + "-redis", "--format", "{{.ImageName}}").stdout.strip()
     outside = podman("run", "--rm", image, "redis-cli", "-t", "5", "-h", networks[f"{D}-redis"]["IPAddress"], "ping", check=False)
     assert "PONG" not in outside.stdout, outside.stdout
+
+
+def test_2b_a_check_diff_run_and_a_rerun_change_nothing():
+    # on the stack test 2 deployed (no deploy of its own): --check --diff succeeds and reports no change, then a
+    # second site.yml run reports changed=0
+    for name, args in (("2b-check-diff", ("--check", "--diff")), ("2b-rerun", ())):
+        run = playbook(name, "site.yml", *args, microservice_topology="service_discovery")
+        assert run.rc == 0 and run.changed == 0, run
+    assert len(infra("redis")) == 1 and len(infra()) == 2
 
 
 def test_3_a_stopped_redis_task_is_replaced_and_reregistered_by_the_supervisor():
