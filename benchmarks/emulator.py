@@ -34,11 +34,13 @@ class Emulator:
         self.url = f"http://127.0.0.1:{self.port}"
         self._dir = tempfile.TemporaryDirectory(prefix="moto-bench-")
         self._proc: subprocess.Popen | None = None
+        # moto's request recorder appends one JSON line per request received while recording.
+        self.recording = os.path.join(self._dir.name, "recording")
 
     def __enter__(self) -> "Emulator":
         moto = Path(sys.executable).parent / "moto_server"
         env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true",
-                   MOTO_RECORDER_FILEPATH=os.path.join(self._dir.name, "recording"))
+                   MOTO_RECORDER_FILEPATH=self.recording)
         log = open(os.path.join(self._dir.name, "moto.log"), "wb")
         self._proc = subprocess.Popen([str(moto), "-H", "127.0.0.1", "-p", str(self.port)],
                                       stdout=log, stderr=subprocess.STDOUT, env=env)
