@@ -32,10 +32,12 @@ class Emulator:
         self.url = ""
         self._dir = tempfile.TemporaryDirectory(prefix="moto-bench-")
         self._proc = None
+        # moto's request recorder appends one JSON line per request received while recording.
+        self.recording = os.path.join(self._dir.name, "recording")
 
     def __enter__(self) -> "Emulator":
         self._proc, self.url = MotoEmulator.spawn(self.port, env=ROLE_ENV,
-                                                  recording=os.path.join(self._dir.name, "recording"),
+                                                  recording=self.recording,
                                                   log=os.path.join(self._dir.name, "moto.log"))
         self.port = int(self.url.rsplit(":", 1)[1])
         return self

@@ -6,6 +6,10 @@ benchmarks/deploy_bench.py enables it with ANSIBLE_CALLBACK_PLUGINS=benchmarks/c
 ANSIBLE_CALLBACKS_ENABLED=bench_role_times and BENCH_ROLE_TIMES=<file>. A task's time runs from its
 start to the next task's start (or the end of the run) and counts for the role of the play's role
 list it runs under (include_role and dependencies count for the outer role), summed over the run.
+
+With BENCH_RECORDING=<moto recorder file> (the emulator's MOTO_RECORDER_FILEPATH, which moto appends one
+line to per request) it also writes, to BENCH_ROLE_REQUESTS=<file>, the requests each role and each task
+sent: the lines the recording grew by between a task's start and the next task's start.
 """
 
 from __future__ import annotations
@@ -48,15 +52,38 @@ class CallbackModule(CallbackBase):
         self._times = {}
         self._current = None
         self._since = None
+        self._recording = os.environ.get("BENCH_RECORDING")
+        self._requests = {}
+        self._task_requests = {}
+        self._task = None
+        self._lines = self._count()
+
+    def _count(self):
+        if not self._recording:
+            return 0
+        try:
+            with open(self._recording, "rb") as f:
+                return sum(1 for _ in f)
+        except FileNotFoundError:
+            return 0
 
     def _close(self):
         if self._current is not None:
             self._times[self._current] = self._times.get(self._current, 0.0) + time.monotonic() - self._since
+            if self._recording:
+                lines = self._count()
+                sent = lines - self._lines
+                self._lines = lines
+                self._requests[self._current] = self._requests.get(self._current, 0) + sent
+                if sent:
+                    key = f"{self._current}: {self._task}"
+                    self._task_requests[key] = self._task_requests.get(key, 0) + sent
         self._current = None
 
     def v2_playbook_on_task_start(self, task, is_conditional):
         self._close()
         self._current, self._since = _outer_role(task), time.monotonic()
+        self._task = task.get_name()
 
     def v2_playbook_on_handler_task_start(self, task):
         self.v2_playbook_on_task_start(task, False)
@@ -67,3 +94,7 @@ class CallbackModule(CallbackBase):
         if path:
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(self._times, f, indent=1, sort_keys=True)
+        path = os.environ.get("BENCH_ROLE_REQUESTS")
+        if path and self._recording:
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump({"roles": self._requests, "tasks": self._task_requests}, f, indent=1, sort_keys=True)

@@ -23,6 +23,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.policy import compare_p
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_listener_tags
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
+from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import normalize_strategy
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import validate_strategy
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import first_match
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
@@ -365,6 +366,35 @@ def service_update_plan(current, desired):
         base = int(existing.get("desiredCount", count)) if exists else count
         count = min(max(base, int(desired["autoscaling_min"])), int(desired["autoscaling_max"]))
     return {"force_new_deployment": drift, "health_check_grace_period": grace, "desired_count": count}
+
+
+def service_in_sync(current, wanted, plan):
+    """Whether community.aws.ecs_service and ecs_service_capacity would change nothing on the existing service.
+
+    ``current`` is ecs_service_status_info's result, ``plan`` :func:`service_update_plan`'s answer, ``wanted`` holds the
+    options the service role passes: ``task_definition`` (family:revision), ``load_balancers`` (targetGroupArn,
+    containerName, containerPort), ``propagate_tags`` (``NONE`` for none), ``tags``, ``enable_execute_command`` and
+    ``capacity_provider_strategy`` (AWS's fields). Makes ecs_service's own comparisons (its ``is_matching_service``:
+    task definition, grace period when one is passed, load balancers, propagated tags, tags, execute command, desired
+    count), the forced update the plan asks for a deployment or network configuration change, and
+    ecs_service_capacity's (the strategy, normalized); the role calls those modules only when this is false.
+    """
+    if not current.get("exists") or plan["force_new_deployment"]:
+        return False
+    service = current.get("service") or {}
+    grace = plan["health_check_grace_period"]
+    load_balancers = [{"targetGroupArn": lb["targetGroupArn"], "containerName": lb["containerName"],
+                       "containerPort": int(lb["containerPort"])} for lb in wanted["load_balancers"]]
+    return (
+        (service.get("taskDefinition") or "").split("/")[-1] == wanted["task_definition"]
+        and (not grace or grace == service.get("healthCheckGracePeriodSeconds"))
+        and load_balancers == (service.get("loadBalancers") or [])
+        and (wanted["propagate_tags"] or "NONE") == service.get("propagateTags", "NONE")
+        and dict(current.get("tags") or {}) == dict(wanted["tags"] or {})
+        and bool(wanted["enable_execute_command"]) == bool(service.get("enableExecuteCommand", False))
+        and int(plan["desired_count"]) == service.get("desiredCount")
+        and normalize_strategy(service.get("capacityProviderStrategy")) == normalize_strategy(wanted["capacity_provider_strategy"])
+    )
 
 
 def service_missing(cluster_exists, info, net, taskdef, task_definition, cluster):

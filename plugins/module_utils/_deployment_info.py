@@ -533,17 +533,28 @@ class DeploymentInfo:
                                                       tags=tags_of(r), assume_role_policy=r.get("AssumeRolePolicyDocument"),
                                                       managed_policies=policies.get(r["RoleName"])))
 
-    def _service(self):
+    def _services(self):
+        """The ACTIVE ECS services of the sections asked for, web's and Redis's in one DescribeServices call."""
         def compute():
             if not self._cluster():
                 return []
+            names = []
+            if {"service", "task_definition", "tasks"} & set(self.include):
+                names.append(self.names["service"])
+            if {"redis_service", "redis_task_definition", "redis_tasks"} & set(self.include):
+                names.append(self.discovery_names["redis_service"])
+            if not names:
+                return []
             try:
                 found = _call(self.client("ecs"), "describe_services", cluster=self.names["cluster"],
-                              services=[self.names["service"]], include=["TAGS"])
+                              services=list(dict.fromkeys(names)), include=["TAGS"])
             except is_boto3_error_code("ClusterNotFoundException"):
                 return []
             return [s for s in found.get("services", []) if s.get("status") == "ACTIVE"]
-        return self._once("service", compute)
+        return self._once("services", compute)
+
+    def _service(self):
+        return [s for s in self._services() if s.get("serviceName") == self.names["service"]]
 
     def _owned_service(self):
         return [s for s in self._service() if self._owned(tags_of(s, "tags"))]
@@ -670,16 +681,7 @@ class DeploymentInfo:
         return items
 
     def _redis_service(self):
-        def compute():
-            if not self._cluster():
-                return []
-            try:
-                found = _call(self.client("ecs"), "describe_services", cluster=self.names["cluster"],
-                              services=[self.discovery_names["redis_service"]], include=["TAGS"])
-            except is_boto3_error_code("ClusterNotFoundException"):
-                return []
-            return [s for s in found.get("services", []) if s.get("status") == "ACTIVE"]
-        return self._once("redis_service", compute)
+        return [s for s in self._services() if s.get("serviceName") == self.discovery_names["redis_service"]]
 
     def _owned_redis_service(self):
         return [s for s in self._redis_service() if self._owned(tags_of(s, "tags"))]

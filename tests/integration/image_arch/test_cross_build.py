@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
 import itlib  # noqa: E402
 
 ROOT = itlib.ROOT
-D = "hiarch"
+D = os.environ.get("IT_ARCH_DEPLOYMENT", "hiarch")  # another name for a parallel run
 ELF_MACHINE = {"x86_64": 62, "aarch64": 183}
 PODMAN_ENV = dict(os.environ, CONTAINERS_CONF=str(ROOT / "files/podman/containers.conf"),
                   CONTAINERS_STORAGE_CONF=str(ROOT / "files/podman/storage.conf"))
@@ -48,7 +48,9 @@ def build(endpoint, work):
              "image_build_work_dir": str(work)}
     cmd = [str(ROOT / ".venv/bin/ansible-playbook"), "-i", str(ROOT / "inventory/local"),
            str(ROOT / "tests/integration/image_arch/build.yml"), "-e", json.dumps(extra)]
-    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0")
+    # The default callback's output: the rerun's checks read its task headers.
+    env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+               FARGATE_MICROSERVICE_FULL_OUTPUT="true")
     env.pop("DOCKER_HOST", None)
     return itlib.Run(subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                     text=True, timeout=900, check=False))
@@ -80,8 +82,22 @@ def test_arm64_cross_build_gives_an_aarch64_binary(endpoint, tmp_path):
         # ELF magic, 64-bit (EI_CLASS 2), little endian (EI_DATA 1), e_machine at offset 18.
         assert header[:4] == b"\x7fELF" and header[4] == 2 and header[5] == 1, header
         assert struct.unpack_from("<H", header, 18)[0] == ELF_MACHINE["aarch64"], header
-        # The rerun builds nothing (same sources, same platform: same tag, in the engine and the emulated ECR).
+        # The rerun builds nothing (same sources, same platform: same tag, in the engine and the emulated ECR), and
+        # with the tag in ECR and the image in the engine it neither starts the engine's role nor builds, reads the
+        # manifest or records it: ECR's answer and one read-only engine lookup are the whole no-op.
         again = build(endpoint, tmp_path / "work")
         assert again.rc == 0 and again.changed == 0, again
+        assert "TASK [fargate.microservice.image_build : Look the images ECR holds up in the local engine]" in again.out, again
+        for skipped in ("Build the images into the local engine", "Read the image manifests from Podman's storage",
+                        "Record the images in the emulated ECR", "Read the published images from ECR"):
+            assert f"image_build : {skipped}]" not in again.out, (skipped, again)
+        assert "TASK [fargate.microservice.container_engine : " not in again.out, again
+        # Drift: the engine loses the image's name behind the role's back (its layers stay: no Go compile again);
+        # the tag is still in ECR, and the rerun puts the image back under it.
+        podman("untag", image)
+        repaired = build(endpoint, tmp_path / "work")
+        assert repaired.rc == 0, repaired
+        assert "image_build : Build the images into the local engine]" in repaired.out, repaired
+        assert image in podman("images", "--format", "{{.Repository}}:{{.Tag}}").split(), repaired
     finally:
         subprocess.run(["podman", "rmi", "-f", image], env=PODMAN_ENV, capture_output=True, check=False)

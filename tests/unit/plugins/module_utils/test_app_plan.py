@@ -242,6 +242,56 @@ def test_the_update_plan(current, desired, expected):
     assert (got["force_new_deployment"], got["health_check_grace_period"], got["desired_count"]) == expected
 
 
+# -- service: in sync (no ecs_service / ecs_service_capacity call) -------------------------------------------
+
+TG = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/hab-web-tg/0123456789abcdef"
+TAGS = {"Name": "web", OWNER: "hab"}
+WANTED = {"task_definition": "hab-web-redis-task:3",
+          "load_balancers": [{"targetGroupArn": TG, "containerName": "web", "containerPort": "8000"}],
+          "propagate_tags": "NONE", "tags": TAGS, "enable_execute_command": False, "capacity_provider_strategy": []}
+
+
+def _synced(**changes):
+    """ecs_service_status_info's answer for a service as WANTED (botocore's ecs service-2.json Service shape)."""
+    current = _service(taskDefinition="arn:aws:ecs:us-east-1:123456789012:task-definition/hab-web-redis-task:3",
+                       loadBalancers=[{"targetGroupArn": TG, "containerName": "web", "containerPort": 8000}],
+                       propagateTags="NONE", enableExecuteCommand=False, launchType="FARGATE")
+    current["tags"] = dict(TAGS)
+    tags = changes.pop("tags", None)
+    if tags is not None:
+        current["tags"] = tags
+    current["service"].update(changes)
+    return current
+
+
+@pytest.mark.parametrize("current, wanted, desired, expected", [
+    (_synced(), {}, {}, True),
+    # the emulator reports no grace period: none is passed, so none is compared (as ecs_service does)
+    (_synced(healthCheckGracePeriodSeconds=None, deploymentConfiguration=None), {}, {}, True),
+    ({"exists": False, "service": {}}, {}, {}, False),
+    # each of ecs_service's comparisons
+    (_synced(), {"task_definition": "hab-web-redis-task:4"}, {}, False),
+    (_synced(healthCheckGracePeriodSeconds=30), {}, {}, False),
+    (_synced(loadBalancers=[]), {}, {}, False),
+    (_synced(propagateTags="SERVICE"), {}, {}, False),
+    (_synced(), {"propagate_tags": "TASK_DEFINITION"}, {}, False),
+    (_synced(tags={"Name": "web"}), {}, {}, False),
+    (_synced(enableExecuteCommand=True), {}, {}, False),
+    (_synced(desiredCount=1), {}, {}, False),
+    # the forced update for a deployment or network configuration change
+    (_synced(), {}, {"maximum_percent": 150}, False),
+    (_synced(), {}, {"subnet_ids": ["subnet-a"]}, False),
+    # ecs_service_capacity's comparison: the strategy, normalized (AWS's defaults filled in)
+    (_synced(), {"capacity_provider_strategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]}, {}, False),
+    (_synced(capacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}]),
+     {"capacity_provider_strategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]}, {}, True),
+    (_synced(capacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1, "base": 0}]), {}, {}, False),
+])
+def test_the_service_in_sync(current, wanted, desired, expected):
+    update = plan.service_update_plan(current, dict(DESIRED, **desired))
+    assert plan.service_in_sync(current, dict(WANTED, **wanted), update) is expected
+
+
 # -- service: what is missing --------------------------------------------------------------------------
 
 NET = {"vpc_ids": ["vpc-1"], "subnet_ids": ["subnet-a"], "zones": ["us-east-1a"], "security_group_ids": ["sg-2"]}

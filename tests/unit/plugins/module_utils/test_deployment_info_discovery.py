@@ -232,6 +232,24 @@ def test_sections_share_their_lookups(moto_client):
     assert (calls["ListNamespaces"], calls["DescribeClusters"], calls["DescribeServices"]) == (1, 1, 1), calls
 
 
+def test_web_and_redis_services_are_described_in_one_call(moto_client):
+    build(moto_client)
+    names = _naming.deployment_names(D, topology="service_discovery")
+    ecs = moto_client("ecs")
+    ecs.register_task_definition(family=names["task_family"], networkMode="awsvpc", requiresCompatibilities=["FARGATE"],
+                                 cpu="256", memory="512", containerDefinitions=[{"name": "web", "image": f"{REGISTRY}/{D}/web:1"}],
+                                 tags=_kv(_tags(D, Name=names["task_family"]), "key", "value"))
+    ecs.create_service(cluster=D, serviceName="web", taskDefinition=names["task_family"], desiredCount=2, launchType="FARGATE",
+                       tags=_kv(_tags(D, Name="web"), "key", "value"))
+    counting = Counting(moto_client)
+    result = info(counting, include=["service", "task_definition", "redis_service", "redis_task_definition"])
+    assert [i["name"] for i in result["resources"]["service"]] == ["web"]
+    assert [i["name"] for i in result["resources"]["redis_service"]] == ["redis"]
+    # DescribeServices takes up to 10 names (botocore's ecs model): web's and Redis's go in one request.
+    calls = collections.Counter(counting.calls)
+    assert (calls["DescribeClusters"], calls["DescribeServices"], calls["DescribeTaskDefinition"]) == (1, 1, 2), calls
+
+
 def test_a_bad_namespace_is_refused_before_any_call():
     def no_client(service):
         raise AssertionError(f"no AWS client may be made, got {service}")
