@@ -71,8 +71,17 @@ def task_images(endpoint):
 
 def test_site_runs_through_with_images_given_and_no_engine(emulator):
     record(emulator)
-    run = playbook(emulator, "site.yml", env=NO_ENGINE, **EMULATED, **GIVEN)
+    run = playbook(emulator, "site.yml", env=dict(NO_ENGINE, FARGATE_MICROSERVICE_FULL_OUTPUT="true"), **EMULATED, **GIVEN)
     assert run.rc == 0, run
+    # The run starts with the cost in short and ends with the summary status prints in short (URL, revision,
+    # images, running / desired), then what now runs costs per hour (issue 11, point 5).
+    cost = "Estimated cost in us-east-1 (network_nat_mode single): 0.1086 USD per hour"
+    summary = f"Deployment {D} (aws target): http://"
+    assert run.text.index(cost) < run.text.index(summary), run
+    tail = run.text[run.text.rindex(summary):]
+    assert "service web: task definition" in tail and "(revision 1), images redis:7.2.5-alpine, web:1.27;" in tail, run
+    assert "running 2 / desired 2" in tail and cost in tail, run
+    assert tail.index("running 2 / desired 2") < tail.index(cost) < tail.index("PLAY RECAP"), run
     assert ("Skipping image_build: image_build_web_image (task_web_image) and image_build_redis_image "
             "(task_redis_image) given") in run.text, run
     assert "so there is nothing to build and no container engine is needed" in run.text, run
