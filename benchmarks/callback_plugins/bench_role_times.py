@@ -63,7 +63,7 @@ class CallbackModule(CallbackBase):
             return 0
         try:
             with open(self._recording, "rb") as f:
-                return sum(1 for _ in f)
+                return sum(1 for _line in f)
         except FileNotFoundError:
             return 0
 

@@ -32,6 +32,6 @@ def test_every_filter_has_its_doc_file(module, name):
 
 
 def test_no_doc_file_without_its_filter():
-    names = {name for _, name in _filters()}
+    names = {name for _module, name in _filters()}
     orphans = sorted(p.stem for p in (ROOT / "plugins" / "filter").glob("*.yml") if p.stem not in names)
     assert orphans == [], f"doc files with no filter (remove them): {orphans}"

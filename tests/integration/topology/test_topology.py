@@ -9,7 +9,8 @@ are checked with boto3 (independently of our modules) and a rerun reports change
 moto's request recorder pins the order of the calls that AWS would refuse in another order: the Redis service and
 its Cloud Map pieces before web rolls; web rolled before the Redis service, the Cloud Map service, the namespace and
 the group go; on teardown the ECS services before the Cloud Map service before the namespace (each waited for with
-GetOperation) before the group before the VPC.
+GetOperation) before the group before the VPC. It also pins that the namespace is created for the deployment's VPC
+(moto links no VPC to the hosted zone it makes).
 
 Run: IT_EMULATOR_PORT=5670 .venv/bin/python -m pytest -v tests/integration/topology   (make integration-topology)
 """
@@ -72,6 +73,9 @@ def site(topology, *args):
                           service_wait="true", **IMAGES)
 
 
+_LAST_RECORDING = []  # the recording of the last recorded() call (request_bodies reads it)
+
+
 def recorded(run_it):
     """Run ``run_it()`` while the recorder records; return its result and the calls as 'Service.Action'."""
     _moto_api("reset-recording")
@@ -80,7 +84,19 @@ def recorded(run_it):
         result = run_it()
     finally:
         _moto_api("stop-recording")
-    return result, actions_of(_moto_api("download-recording", "GET"))
+    _LAST_RECORDING[:] = [_moto_api("download-recording", "GET")]
+    return result, actions_of(_LAST_RECORDING[0])
+
+
+def request_bodies(target):
+    """The JSON bodies of the last recorded() call's requests with X-Amz-Target ``target``, in order."""
+    bodies = []
+    for line in _LAST_RECORDING[0].splitlines():
+        entry = json.loads(line)
+        if {k.lower(): v for k, v in entry["headers"].items()}.get("x-amz-target") == target:
+            body = entry.get("body") or "{}"
+            bodies.append(json.loads(base64.b64decode(body) if entry.get("body_encoded") else body))
+    return bodies
 
 
 def actions_of(recording):
@@ -179,6 +195,12 @@ def test_sidecar_then_service_discovery_then_sidecar_then_teardown():
     assert (first(actions, f"{SD}.CreatePrivateDnsNamespace") < first(actions, f"{SD}.CreateService")
             < first(actions, f"{ECS}.CreateService") < first(actions, f"{ECS}.UpdateService"))
     assert f"{ECS}.DeleteService" not in actions
+    # The namespace is the deployment VPC's (moto links no VPC to the hosted zone it makes, so the request is what
+    # pins it: CreatePrivateDnsNamespace's Name and Vpc, both required in botocore's servicediscovery model).
+    [vpc] = clients()["ec2"].describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [itlib.names(D)["vpc"]]},
+                                                    {"Name": f"tag:{itlib.OWNER_KEY}", "Values": [D]}])["Vpcs"]
+    [create_namespace] = request_bodies(f"{SD}.CreatePrivateDnsNamespace")
+    assert (create_namespace["Name"], create_namespace["Vpc"]) == (NAMESPACE, vpc["VpcId"]), create_namespace
 
     # Back to sidecar: web rolls first, then the Redis service, the Cloud Map service, the namespace, the group.
     actions = converge("sidecar", TOPOLOGY_ROLES, reruns=[[]])
