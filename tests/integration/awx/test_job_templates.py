@@ -79,6 +79,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "unit" / "plugins" 
 import awx_rules  # noqa: E402
 import itlib  # noqa: E402
 
+# tests/integration/conftest.py imports itlib before this module sets IT_EMULATOR_PORT, so itlib took its default
+# (5199, the AWS lane's port, which make test's other lane uses at the same time): point it at this test's port.
+itlib.PORT = int(os.environ["IT_EMULATOR_PORT"])
+itlib.ENDPOINT = f"http://127.0.0.1:{itlib.PORT}"
+
 ROOT = itlib.ROOT
 BIN = ROOT / ".venv" / "bin"
 # The deployment (IT_AWX_DEPLOYMENT, default hawx): its own name for a run beside another one.

@@ -70,7 +70,7 @@ def nothing_exists(d):
         ({"ecs_cluster_capacity_provider_strategy": [{"capacity_provider": "FARGATE", "weight": 0}]},
          "ecs_cluster_capacity_provider_strategy: at least one capacity provider in the strategy needs a weight greater than 0"),
         ({"ecs_cluster_container_insights": "maybe"}, "ecs_cluster_container_insights"),
-        ({"microservice_deployment": ""}, "microservice_deployment must be 1-20 characters"),
+        ({"microservice_deployment": ""}, "microservice_deployment '' is invalid; use 1 to 20 characters"),
     ],
 )
 def test_bad_input_fails_before_any_aws_call(extra, message):

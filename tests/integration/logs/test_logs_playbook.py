@@ -138,7 +138,8 @@ def shown_blocks(run, task):
         if "msg:" not in body:
             continue  # skipped: nothing new
         block = body.split("msg: |-", 1)[1] if "msg: |-" in body else body.split("msg:", 1)[1]
-        blocks.append([line.strip() for line in block.strip().splitlines() if line.strip()])
+        # One line alone is printed as a YAML scalar, which the callback may quote.
+        blocks.append([line.strip().strip("'\"") for line in block.strip().splitlines() if line.strip()])
     return blocks
 
 
