@@ -60,8 +60,8 @@ bad bad-cidr "network_vpc_cidr '10.1.0.0/33' is not a valid network address" -e 
 bad bad-outside "is outside the VPC 10.1.0.0/16" -e '{"network_public_subnet_cidrs": ["10.2.0.0/24", "10.1.3.0/24"]}'
 bad bad-overlap "overlaps network_private_subnet_cidrs[0] 10.1.0.0/25" -e '{"network_private_subnet_cidrs": ["10.1.0.0/25", "10.1.2.0/24"]}'
 bad bad-nat-mode "network_nat_mode" -e network_nat_mode=double
-bad bad-name-empty "microservice_deployment \"\" is invalid" -e microservice_deployment=
-bad bad-name-upper "microservice_deployment \"CountWeb\" is invalid" -e microservice_deployment=CountWeb
+bad bad-name-empty "microservice_deployment '' is invalid" -e microservice_deployment=
+bad bad-name-upper "microservice_deployment 'CountWeb' is invalid" -e microservice_deployment=CountWeb
 bad bad-one-az "network_availability_zones lists 1 zone(s)" -e '{"network_availability_zones": ["us-east-1a"]}'
 bad bad-ingress "network_alb_ingress_cidrs[0]" -e '{"network_alb_ingress_cidrs": ["everyone"]}'
 bad bad-port "network_task_port 70000 is not a TCP port" -e network_task_port=70000
