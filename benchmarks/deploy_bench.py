@@ -23,6 +23,7 @@ deploy's time). Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import os
 import json
@@ -58,32 +59,56 @@ def mitogen_env() -> dict:
     return {"ANSIBLE_STRATEGY_PLUGINS": str(strategy), "ANSIBLE_STRATEGY": "mitogen_linear"}
 
 
-def run(variant: dict, emulator: Emulator, label: str, args: list[str], deployment: str) -> dict:
-    tree = variant["tree"]
-    with tempfile.TemporaryDirectory(prefix="deploy-bench-roles-") as tmp:
-        times_file = os.path.join(tmp, "roles.json")
-        # The strategy is the variant's: none inherited from the caller (make bench MITOGEN=1 exports Mitogen's).
-        env = {k: v for k, v in os.environ.items() if k not in ("ANSIBLE_STRATEGY", "ANSIBLE_STRATEGY_PLUGINS")}
+def _json(path: str):
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def play(tree: Path, emulator, args: list[str], deployment: str, env: dict, extra_env: dict,
+         count: bool = True, role_requests: bool = False) -> dict:
+    """One timed ansible-playbook run of ``tree``'s local inventory (site.yml's AWS side: SKIP) against ``emulator``
+    with the bench_role_times callback, in ``env`` plus the callback's settings plus ``extra_env``; with ``count`` the
+    emulator counts its requests, with ``role_requests`` the callback also counts them per role and task.
+
+    Returns ``proc``, ``wall`` (seconds), ``ops`` (a Counter of AWS operations), ``times`` (seconds per role) and
+    ``requests`` (the callback's requests per role and task), the last two None when the callback wrote none.
+    The one way both benchmarks run a playbook (deploy_bench.py, noop_requests.py)."""
+    with tempfile.TemporaryDirectory(prefix="bench-play-") as tmp:
+        times_file, requests_file = os.path.join(tmp, "roles.json"), os.path.join(tmp, "requests.json")
         env = dict(env, ANSIBLE_CONFIG=str(tree / "ansible.cfg"), ANSIBLE_NOCOLOR="true",
                    ANSIBLE_CALLBACK_PLUGINS=str(ROLE_TIMES_PLUGIN), ANSIBLE_CALLBACKS_ENABLED="bench_role_times",
-                   BENCH_ROLE_TIMES=times_file, **variant["env"])
-        emulator.start_counting()
+                   BENCH_ROLE_TIMES=times_file, **extra_env)
+        if role_requests:
+            env.update(BENCH_RECORDING=emulator.recording, BENCH_ROLE_REQUESTS=requests_file)
+        if count:
+            emulator.start_counting()
         t0 = time.monotonic()
         proc = subprocess.run([ANSIBLE_PLAYBOOK, "-i", "inventory/local"] + args
                               + ["-e", f"emulator_port={emulator.port}", "-e", f"microservice_deployment={deployment}"] + SKIP,
                               cwd=tree, env=env, capture_output=True, text=True, check=False)
         wall = time.monotonic() - t0
-        ops = emulator.stop_counting()
-        roles = {}
-        if os.path.exists(times_file):
-            with open(times_file, encoding="utf-8") as f:
-                roles = json.load(f)
+        ops = emulator.stop_counting() if count else collections.Counter()
+        return {"proc": proc, "wall": wall, "ops": ops, "times": _json(times_file), "requests": _json(requests_file)}
+
+
+def recap_of(proc) -> str:
+    """The PLAY RECAP counts of the run's last host line ('' when there is none)."""
+    recap = [line for line in proc.stdout.splitlines() if line.startswith("localhost")]
+    return recap[-1].split(":", 1)[1].strip() if recap else ""
+
+
+def run(variant: dict, emulator: Emulator, label: str, args: list[str], deployment: str) -> dict:
+    # The strategy is the variant's: none inherited from the caller (make bench MITOGEN=1 exports Mitogen's).
+    env = {k: v for k, v in os.environ.items() if k not in ("ANSIBLE_STRATEGY", "ANSIBLE_STRATEGY_PLUGINS")}
+    r = play(variant["tree"], emulator, args, deployment, env, variant["env"])
+    proc = r["proc"]
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-4000:] + proc.stderr[-2000:])
-        raise SystemExit(f"{label} ({variant['name']}, {tree}): ansible-playbook failed with exit code {proc.returncode}")
-    recap = [line for line in proc.stdout.splitlines() if line.startswith("localhost")]
-    return {"label": label, "wall": wall, "requests": sum(ops.values()), "ops": ops, "roles": roles,
-            "recap": recap[-1].split(":", 1)[1].split() if recap else []}
+        raise SystemExit(f"{label} ({variant['name']}, {variant['tree']}): ansible-playbook failed with exit code {proc.returncode}")
+    return {"label": label, "wall": r["wall"], "requests": sum(r["ops"].values()), "ops": r["ops"], "roles": r["times"] or {},
+            "recap": recap_of(proc).split()}
 
 
 @contextlib.contextmanager

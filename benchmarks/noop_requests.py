@@ -17,21 +17,14 @@ from __future__ import annotations
 
 import argparse
 import collections
-import json
 import os
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from deploy_bench import ROOT, mitogen_env, play, recap_of  # noqa: E402
 from emulator import Emulator  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-PLUGINS = Path(__file__).resolve().parent / "callback_plugins"
-SKIP = ["--skip-tags", "local_runtime,local_alb,verify"]
 RERUNS = [
     ("no-op site.yml", ["site.yml"]),
     ("--tags alb", ["site.yml", "--tags", "alb"]),
@@ -55,32 +48,15 @@ class Existing:
 
 
 def playbook(emulator, args: list[str], deployment: str, extra_env: dict, count: bool) -> dict:
-    with tempfile.TemporaryDirectory(prefix="noop-requests-") as tmp:
-        times, requests = os.path.join(tmp, "times.json"), os.path.join(tmp, "requests.json")
-        env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="true",
-                   ANSIBLE_CALLBACK_PLUGINS=str(PLUGINS), ANSIBLE_CALLBACKS_ENABLED="bench_role_times",
-                   BENCH_ROLE_TIMES=times, **extra_env)
-        if count:
-            env.update(BENCH_RECORDING=emulator.recording, BENCH_ROLE_REQUESTS=requests)
-            emulator.start_counting()
-        t0 = time.monotonic()
-        proc = subprocess.run([ANSIBLE_PLAYBOOK, "-i", "inventory/local"] + args
-                              + ["-e", f"emulator_port={emulator.port}", "-e", f"microservice_deployment={deployment}"] + SKIP,
-                              cwd=ROOT, env=env, capture_output=True, text=True, check=False)
-        wall = time.monotonic() - t0
-        ops = emulator.stop_counting() if count else collections.Counter()
-        out = {"wall": wall, "ops": ops, "roles": {}, "tasks": {}, "times": {}}
-        if count and os.path.exists(requests):
-            with open(requests, encoding="utf-8") as f:
-                out.update(json.load(f))
-        if os.path.exists(times):
-            with open(times, encoding="utf-8") as f:
-                out["times"] = json.load(f)
+    r = play(ROOT, emulator, args, deployment, os.environ, extra_env, count=count, role_requests=count)
+    proc = r["proc"]
+    out = {"wall": r["wall"], "ops": r["ops"], "roles": {}, "tasks": {}, "times": r["times"] or {}}
+    if count and r["requests"]:
+        out.update(r["requests"])
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout[-6000:] + proc.stderr[-2000:])
         raise SystemExit(f"{' '.join(args)}: ansible-playbook failed with exit code {proc.returncode}")
-    recap = [line for line in proc.stdout.splitlines() if line.startswith("localhost")]
-    out["recap"] = recap[-1].split(":", 1)[1].strip() if recap else ""
+    out["recap"] = recap_of(proc)
     return out
 
 
@@ -106,11 +82,7 @@ def main() -> None:
     parser.add_argument("--tasks", action="store_true", help="also print the requests of every task that sent some")
     parser.add_argument("--mitogen", action="store_true", help="run under Mitogen's strategy (same requests, faster)")
     options = parser.parse_args()
-    env = {}
-    if options.mitogen:
-        import ansible_mitogen  # pylint: disable=import-outside-toplevel
-        env = {"ANSIBLE_STRATEGY_PLUGINS": str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"),
-               "ANSIBLE_STRATEGY": "mitogen_linear"}
+    env = mitogen_env() if options.mitogen else {}
     if options.reuse:
         if not (options.emulator_port and options.recording):
             raise SystemExit("--reuse needs --emulator-port and --recording")
