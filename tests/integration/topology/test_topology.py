@@ -90,31 +90,31 @@ def recorded(run_it):
 
 def request_bodies(target):
     """The JSON bodies of the last recorded() call's requests with X-Amz-Target ``target``, in order."""
-    bodies = []
-    for line in _LAST_RECORDING[0].splitlines():
-        entry = json.loads(line)
-        if {k.lower(): v for k, v in entry["headers"].items()}.get("x-amz-target") == target:
-            body = entry.get("body") or "{}"
-            bodies.append(json.loads(base64.b64decode(body) if entry.get("body_encoded") else body))
-    return bodies
+    return [json.loads(body or "{}") for _method, _url, headers, body in _requests(_LAST_RECORDING[0])
+            if headers.get("x-amz-target") == target]
 
 
-def actions_of(recording):
-    actions = []
+def _requests(recording):
+    """Each recorded request but the moto-api's own: (method, parsed URL, headers lower-cased, body as text)."""
     for line in recording.splitlines():
         entry = json.loads(line)
         url = urllib.parse.urlparse(entry["url"])
         if url.path.startswith("/moto-api"):
             continue
-        headers = {k.lower(): v for k, v in entry["headers"].items()}
-        if "x-amz-target" in headers:
-            actions.append(headers["x-amz-target"])
-            continue
         body = entry.get("body") or ""
         if entry.get("body_encoded"):
             body = base64.b64decode(body).decode("utf-8", "replace")
+        yield entry["method"], url, {k.lower(): v for k, v in entry["headers"].items()}, body
+
+
+def actions_of(recording):
+    actions = []
+    for method, url, headers, body in _requests(recording):
+        if "x-amz-target" in headers:
+            actions.append(headers["x-amz-target"])
+            continue
         action = urllib.parse.parse_qs(body).get("Action") or urllib.parse.parse_qs(url.query).get("Action")
-        actions.append(f"query.{action[0]}" if action else f"{entry['method']} {url.path}")
+        actions.append(f"query.{action[0]}" if action else f"{method} {url.path}")
     return actions
 
 
