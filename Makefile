@@ -147,7 +147,7 @@ integration-ee: venv
 # emulator (its own port); image_build through a TLS engine (HAProxy on IT_AWX_ENGINE_PORT in front of the shared Podman socket,
 # and on IT_AWX_ENGINE_PORT + 1 without asking for a client certificate: server verification only)
 integration-awx: setup
-	IT_AWX_EMULATOR_PORT=$${IT_AWX_EMULATOR_PORT:-5451} IT_EMULATOR_PORT=$${IT_AWX_EMULATOR_PORT:-5451} IT_AWX_ENGINE_PORT=$${IT_AWX_ENGINE_PORT:-5452} $(BIN)/python -m pytest -q tests/integration/awx
+	IT_AWX_EMULATOR_PORT=$${IT_AWX_EMULATOR_PORT:-5451} IT_AWX_ENGINE_PORT=$${IT_AWX_ENGINE_PORT:-5452} $(BIN)/python -m pytest -q tests/integration/awx
 
 # The execution environment's build context in .cache/ee/context (then: podman build -t IMAGE .cache/ee/context)
 ee-context: venv
