@@ -245,9 +245,6 @@ def main(argv=None):
     parser.add_argument("--recording", help="the file moto's request recorder writes")
     args = parser.parse_args(argv)
     env = dict(item.split("=", 1) for item in args.env)
-    emulator = MotoEmulator(args.port, env=env, recording=args.recording, log_requests=True)
-    emulator.start()
-    print(f"emulator answering on {emulator.url}", flush=True)
 
     def leave(*_):
         # Its state is thrown away: exit at once (a graceful stop and the interpreter's cleanup of moto's
@@ -256,8 +253,13 @@ def main(argv=None):
         sys.stderr.flush()
         os._exit(0)
 
+    # Before start(): spawn() returns once the port answers, which is before start() has returned, so a
+    # caller's SIGTERM can come at once (CI saw exit -15 when these were installed after start()).
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, leave)
+    emulator = MotoEmulator(args.port, env=env, recording=args.recording, log_requests=True)
+    emulator.start()
+    print(f"emulator answering on {emulator.url}", flush=True)
     while True:
         signal.pause()
 
