@@ -28,7 +28,7 @@ DEB_PACKAGES := podman buildah runc catatonit golang-go redis-server haproxy wrk
 
 .PHONY: help setup setup-host venv deploy teardown status rollback cost changelog test test-lane-aws test-lane-containers lint \
 	unit sanity gotest integration integration-modules integration-aws integration-aws-target integration-network integration-logs \
-	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown integration-topology integration-local-service-discovery integration-image-arch integration-iam ee-context \
+	integration-cost integration-build integration-ee integration-awx integration-status integration-local-teardown integration-local-service-discovery integration-image-arch integration-iam ee-context \
 	molecule bench clean logs
 
 help:
@@ -84,11 +84,13 @@ cost: venv
 changelog: venv
 	bash scripts/changelog.sh
 
-# Every test. The quick ones first, then two lanes side by side: one of AWS-only tests (each
-# on an emulator of its own, the network test last), one with the container tests (molecule runs its
-# scenarios, which share one Podman storage, one after another). The lanes share make's two
-# job slots, so a lane may start its next target early when the other lane is done; no two
-# targets share a port, a socket or a deployment name, so any two may overlap.
+# Every test. The quick ones first, then two lanes side by side, each running its targets one after another
+# (-j1: a lane takes none of the other's job slot, which once left the containers lane waiting 20 minutes while
+# the AWS lane ran two targets at once): one of AWS-only tests (each on an emulator of its own, the network test
+# last), one with the container tests (molecule runs its scenarios, which share one Podman storage, one after
+# another; awx after molecule and local-service-discovery, whose async tasks write ~/.ansible_async, which awx
+# checks) and two AWS-only tests that balance the lanes' times (tests/output/lane-times.txt). No two targets share a
+# port, a socket or a deployment name, so any two may overlap.
 # Each lane goes on past a failure (-k) so that one run shows every failure; the lanes' output is
 # also kept in tests/output/test-lanes.log, each target's time in tests/output/lane-times.txt, and on failure what failed is printed once more, last.
 # The tests read the default callback's output (task headers, msg: lines); the progress callback that
@@ -103,10 +105,10 @@ test: setup lint unit gotest
 	@echo "== time per target (tests/output/lane-times.txt)"; cat tests/output/lane-times.txt
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -k $(addprefix timed-,sanity integration-modules integration-aws-target integration-status integration-cost integration-build integration-aws integration-logs integration-ee integration-topology integration-iam integration-network)
+	$(MAKE) --no-print-directory -j1 -k $(addprefix timed-,sanity integration-modules integration-cost integration-build integration-aws integration-logs integration-ee integration-iam integration-network)
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory -k $(addprefix timed-,molecule integration-local-teardown integration-local-service-discovery integration-image-arch integration-awx)
+	$(MAKE) --no-print-directory -j1 -k $(addprefix timed-,molecule integration-local-teardown integration-local-service-discovery integration-image-arch integration-aws-target integration-status integration-awx)
 
 # A target of a lane, timed: its time and result go to tests/output/lane-times.txt (printed at the end of make test).
 timed-%:
@@ -158,13 +160,6 @@ ee-context: venv
 integration-status: venv
 	IT_EMULATOR_PORT=$${IT_STATUS_EMULATOR_PORT:-5198} $(BIN)/python -m pytest -q tests/integration/status
 
-# microservice_topology: the AWS side of site.yml sidecar -> service_discovery -> sidecar -> service_discovery and
-# teardown on its own emulator, the order of the calls pinned by moto's request recorder, the sidecar stack a switch
-# back leaves checked and rerun with no change (the service_discovery stack itself is molecule default's)
-# (about 15-25 min on a busy 2-core machine)
-integration-topology: venv
-	IT_EMULATOR_PORT=$${IT_TOPOLOGY_EMULATOR_PORT:-5206} $(BIN)/python -m pytest -q tests/integration/topology
-
 # the aws target against its own emulator (a free port) with moto's request recorder: who and where,
 # credentials, session token, service-linked roles, teardown without an engine, network_nat_mode none
 # endpoints and zones, the ALB's egress; site.yml with images given and no engine, its no-op rerun,
@@ -173,7 +168,10 @@ integration-aws-target: venv
 	$(BIN)/python -m pytest -q tests/integration/aws_target
 
 # docs/iam/deployer-policy.json against every IAM action that site.yml, its reruns and teardown make on the
-# aws target (moto's request recorder, its own emulator on a free port or IT_IAM_EMULATOR_PORT; about 8-15 min)
+# aws target (moto's request recorder, its own emulators on free ports or IT_IAM_EMULATOR_PORT and the next three;
+# about 8-15 min); the same recordings pin the order of microservice_topology's calls: the switches to
+# service_discovery and back, a service_discovery teardown, and the namespace's VPC
+# (the service_discovery stack itself, its reruns and its teardown are molecule default's)
 integration-iam: venv
 	$(BIN)/python -m pytest -q tests/integration/iam
 

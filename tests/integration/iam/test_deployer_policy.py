@@ -16,7 +16,10 @@ Runs, three scenarios side by side, each on an emulator of its own:
   (images given, no container engine): the deployment, a no-op rerun, a `--tags` rerun of each
   AWS role (side by side: they change nothing), a redeploy with another web image, the switch to
   microservice_topology=service_discovery and back (only the roles that read it: cloud_map, task, service, with a
-  left-over Cloud Map instance to deregister), teardown and a second teardown;
+  left-over Cloud Map instance to deregister), the sidecar stack checked with boto3 and rerun with no change,
+  teardown and a second teardown;
+- microservice_topology=service_discovery from the start (hpisd): the deployment, then with a left-over Cloud Map
+  instance its teardown;
 - network_nat_mode per_az (hpiaz) and none (hpinone): only the network role (and aws_account,
   which carries every AWS role's tag) and its teardown: the other roles make the same calls
   whatever the NAT mode.
@@ -32,7 +35,14 @@ sts:GetCallerIdentity needs no permission (AWS STS API reference) and is not in 
 
 Then the policy must hold every action used and none that no run uses.
 
-Run: .venv/bin/python -m pytest -q tests/integration/iam   (emulators on IT_IAM_EMULATOR_PORT and the next two
+The same recordings pin the order of the calls that AWS would refuse in another order (microservice_topology): on
+the switch to service_discovery the Cloud Map pieces and the Redis service before web rolls; on the switch back web
+rolled before the Redis service, the Cloud Map service, the namespace (waited for with GetOperation) and the group
+go; on a service_discovery teardown the ECS services before the left-over instance is deregistered, before the Cloud
+Map service, before the namespace, before the groups, before the VPC. They also pin that the namespace is created
+for the deployment's VPC (the emulator links no VPC to the hosted zone it makes).
+
+Run: .venv/bin/python -m pytest -q tests/integration/iam   (emulators on IT_IAM_EMULATOR_PORT and the next three
 ports, else free ports; about 10-25 min, most of it the single scenario)
 """
 
@@ -70,7 +80,9 @@ AWS_ROLES = ["network", "registry", "image_build", "ecs_cluster", "task", "alb",
 TOPOLOGY_ROLES = "cloud_map,task,service"
 # The runs only a service_discovery deployment makes (the switch to it and back); the actions that only they use are
 # docs/iam/deployer-policy-service-discovery.json's, every other one is docs/iam/deployer-policy.json's.
-SD_RUNS = {"service_discovery", "back to sidecar"}
+SD_RUNS = {"service_discovery", "back to sidecar", "deploy service_discovery", "teardown service_discovery"}
+# X-Amz-Target prefixes (botocore's service models, metadata.targetPrefix); EC2's query API calls are "query.<Action>".
+ECS, SD = "AmazonEC2ContainerServiceV20141113", "Route53AutoNaming_v20170314"
 # site.yml as an AWX job runs it: images given, so no container engine (DOCKER_HOST names none);
 # the emulator hosts no registry to push to (the push's actions: PUSH_ACTIONS below).
 IMAGES = {"task_web_image": "public.ecr.aws/docker/library/busybox:1.36",
@@ -260,6 +272,11 @@ def actions_of(models, recorded):
     return needed - NO_PERMISSION
 
 
+def calls_of(recorded):
+    """The requests as ('<X-Amz-Target prefix>.<operation>' or 'query.<Action>', parameters), in order."""
+    return [(f"{prefix}.{op}" if prefix else f"query.{op}", params) for _signing, op, params, _version, prefix in recorded]
+
+
 # ---- the runs --------------------------------------------------------------------------------
 
 def _command(endpoint, path, args, extra_vars):
@@ -282,6 +299,8 @@ class Recorder:
         self.emulator, self.models = emulator, models
         self.used = collections.defaultdict(set)
         self.runs = []
+        self.calls = {}  # label -> [(call, parameters)] in the order the emulator received them (calls_of)
+        self.facts = {}  # what a scenario read from the emulator for the tests below
 
     def run(self, label, path, *args, **extra_vars):
         return self.together(label, [(path, args)], **extra_vars)[0]
@@ -296,7 +315,9 @@ class Recorder:
         for proc in procs:
             out, _err = proc.communicate(timeout=1200)
             results.append(itlib.Run(subprocess.CompletedProcess(proc.args, proc.returncode, out)))
-        needed = actions_of(self.models, self.emulator.requests())
+        requests = self.emulator.requests()
+        self.calls[label] = calls_of(requests)
+        needed = actions_of(self.models, requests)
         for action in needed:
             self.used[action].add(label)
         if os.environ.get("IT_IAM_ACTIONS_FILE"):  # each run's actions as it ends (one JSON line per run)
@@ -336,11 +357,13 @@ def single_nat_https_autoscaling(rec):
     redeploy = rec.run("redeploy", "site.yml", "--tags", "task,service", **given)
     assert redeploy.changed > 0, redeploy
     # microservice_topology=service_discovery, its delta only: the roles that read the topology (as
-    # tests/integration/topology switches) add the D-redis group, the Cloud Map namespace and service, the Redis
+    # molecule default switches) add the D-redis group, the Cloud Map namespace and service, the Redis
     # task family and ECS service, and roll web onto its own family; the switch back removes them again.
     switch = rec.run("service_discovery", "site.yml", "--tags", TOPOLOGY_ROLES,
                      **dict(given, microservice_topology="service_discovery"))
     assert switch.changed > 0, switch
+    [vpc] = rec.emulator.client("ec2").describe_vpcs(Filters=[{"Name": f"tag:{itlib.OWNER_KEY}", "Values": ["hpiam"]}])["Vpcs"]
+    rec.facts["vpc"] = vpc["VpcId"]
     # What an interrupted run or a task stopped by hand leaves registered (ECS deregisters its own tasks; the
     # emulator runs none): the switch back deregisters it before it deletes the Cloud Map service (unrecorded setup).
     cloud_map = rec.emulator.client("servicediscovery")
@@ -349,10 +372,46 @@ def single_nat_https_autoscaling(rec):
     back = rec.run("back to sidecar", "site.yml", "--tags", TOPOLOGY_ROLES, **given)
     assert back.changed > 0, back
     assert cloud_map.list_namespaces()["Namespaces"] == [], "the switch back left the namespace"
+    assert_sidecar(rec.emulator, "hpiam")
+    settled = rec.run("sidecar rerun", "site.yml", "--tags", TOPOLOGY_ROLES, **given)
+    assert settled.changed == 0, settled
     down = rec.run("teardown", "playbooks/teardown.yml", **given)
     assert down.changed > 0, down
     again = rec.run("second teardown", "playbooks/teardown.yml", **given)
     assert again.changed == 0, again
+
+
+def assert_sidecar(emulator, deployment):
+    """The sidecar stack, read with boto3 (not our modules): web and Redis in one task, nothing of service_discovery."""
+    ecs, ec2 = emulator.client("ecs"), emulator.client("ec2")
+    [web] = [s for s in ecs.describe_services(cluster=deployment, services=["web"])["services"] if s["status"] == "ACTIVE"]
+    definition = ecs.describe_task_definition(taskDefinition=web["taskDefinition"])["taskDefinition"]
+    assert definition["family"] == f"{deployment}-web-redis-task", definition["family"]
+    containers = {c["name"]: c for c in definition["containerDefinitions"]}
+    assert sorted(containers) == ["redis", "web"]
+    assert {e["name"]: e["value"] for e in containers["web"]["environment"]}["REDIS_ADDR"] == "localhost:6379"
+    assert [s for s in ecs.describe_services(cluster=deployment, services=["redis"])["services"] if s["status"] == "ACTIVE"] == []
+    assert emulator.client("servicediscovery").list_namespaces()["Namespaces"] == []
+    groups = ec2.describe_security_groups(Filters=[{"Name": f"tag:{itlib.OWNER_KEY}", "Values": [deployment]}])["SecurityGroups"]
+    assert f"{deployment}-redis" not in {g["GroupName"] for g in groups}
+    for group in groups:  # nothing opens 6379 in the sidecar topology
+        assert all(not p.get("FromPort", 0) <= 6379 <= p.get("ToPort", -1) for p in group["IpPermissions"]), group
+
+
+def service_discovery_teardown(rec):
+    # service_discovery from the first run, then torn down with a left-over instance registered (the order: below).
+    given = {"microservice_deployment": "hpisd", "microservice_topology": "service_discovery", "verify_fetch": False,
+             **IMAGES}
+    deploy = rec.run("deploy service_discovery", "site.yml", service_wait_for_healthy_targets=False, **given)
+    assert deploy.changed > 0, deploy
+    cloud_map = rec.emulator.client("servicediscovery")
+    [redis] = [s for s in cloud_map.list_services()["Services"] if s["Name"] == "redis"]
+    cloud_map.register_instance(ServiceId=redis["Id"], InstanceId="left-over-task", Attributes={"AWS_INSTANCE_IPV4": "10.1.1.9"})
+    down = rec.run("teardown service_discovery", "playbooks/teardown.yml", **given)
+    assert down.changed > 0, down
+    assert cloud_map.list_namespaces()["Namespaces"] == [] and cloud_map.list_services()["Services"] == []
+    ec2 = rec.emulator.client("ec2")
+    assert ec2.describe_vpcs(Filters=[{"Name": f"tag:{itlib.OWNER_KEY}", "Values": ["hpisd"]}])["Vpcs"] == []
 
 
 def network_only(mode, deployment):
@@ -367,9 +426,10 @@ def network_only(mode, deployment):
 
 
 SCENARIOS = {"single": single_nat_https_autoscaling, "per_az": network_only("per_az", "hpiaz"),
-             "none": network_only("none", "hpinone")}
-EXPECTED_RUNS = {"deploy", "rerun", "--tags reruns", "redeploy", "service_discovery", "back to sidecar", "teardown", "second teardown", "network per_az",
-                 "teardown per_az", "network none", "teardown none"}
+             "none": network_only("none", "hpinone"), "service_discovery": service_discovery_teardown}
+EXPECTED_RUNS = {"deploy", "rerun", "--tags reruns", "redeploy", "service_discovery", "back to sidecar", "sidecar rerun",
+                 "teardown", "second teardown", "network per_az", "teardown per_az", "network none", "teardown none",
+                 "deploy service_discovery", "teardown service_discovery"}
 
 
 @pytest.fixture(scope="module")
@@ -399,12 +459,58 @@ def recorded():
     for rec in recorders.values():
         for action, labels in rec.used.items():
             used[action] |= labels
-    return {"used": used, "runs": {r for rec in recorders.values() for r in rec.runs}, "failures": failures}
+    return {"used": used, "runs": {r for rec in recorders.values() for r in rec.runs}, "failures": failures,
+            "calls": {label: calls for rec in recorders.values() for label, calls in rec.calls.items()},
+            "facts": {k: v for rec in recorders.values() for k, v in rec.facts.items()}}
 
 
 def test_every_run_goes_through(recorded):
     assert not recorded["failures"], "\n\n".join(f"{name}: {exc!r}" for name, exc in recorded["failures"].items())
     assert recorded["runs"] == EXPECTED_RUNS
+
+
+# ---- the order of the topology's calls ---------------------------------------------------------
+
+def _calls(recorded, label):
+    assert label in recorded["calls"], f"the run {label!r} did not go through (test_every_run_goes_through)"
+    return [call for call, _params in recorded["calls"][label]]
+
+
+def first(calls, call):
+    """Index of the first ``call`` ('Prefix.Action'); fails when there is none."""
+    assert call in calls, f"{call} was not called: {calls}"
+    return calls.index(call)
+
+
+def test_the_switch_to_service_discovery_adds_before_web_rolls(recorded):
+    calls = _calls(recorded, "service_discovery")
+    assert (first(calls, f"{SD}.CreatePrivateDnsNamespace") < first(calls, f"{SD}.CreateService")
+            < first(calls, f"{ECS}.CreateService") < first(calls, f"{ECS}.UpdateService"))
+    assert f"{ECS}.DeleteService" not in calls
+    # The namespace is the deployment VPC's (the emulator links no VPC to the hosted zone it makes, so the request is
+    # what pins it: CreatePrivateDnsNamespace's Name and Vpc, both required in botocore's servicediscovery model).
+    [create] = [params for call, params in recorded["calls"]["service_discovery"] if call == f"{SD}.CreatePrivateDnsNamespace"]
+    assert (create["Name"], create["Vpc"]) == ("internal-hpiam.local", recorded["facts"]["vpc"]), create
+
+
+def test_the_switch_back_rolls_web_before_it_removes(recorded):
+    calls = _calls(recorded, "back to sidecar")
+    assert (first(calls, f"{ECS}.UpdateService") < first(calls, f"{ECS}.DeleteService") < first(calls, f"{SD}.DeregisterInstance")
+            < first(calls, f"{SD}.DeleteService") < first(calls, f"{SD}.DeleteNamespace") < first(calls, "query.DeleteSecurityGroup"))
+    assert f"{SD}.GetOperation" in calls[first(calls, f"{SD}.DeleteNamespace"):]
+
+
+def test_a_service_discovery_teardown_removes_in_an_order_aws_accepts(recorded):
+    calls = _calls(recorded, "teardown service_discovery")
+    ecs_deletes = [i for i, c in enumerate(calls) if c == f"{ECS}.DeleteService"]
+    assert len(ecs_deletes) == 2, calls  # web, then redis
+    assert (ecs_deletes[-1] < first(calls, f"{SD}.DeregisterInstance") < first(calls, f"{SD}.DeleteService")
+            < first(calls, f"{SD}.DeleteNamespace"))
+    delete_groups = [i for i, c in enumerate(calls) if c == "query.DeleteSecurityGroup"]
+    assert delete_groups and delete_groups[0] > first(calls, f"{SD}.DeleteNamespace")
+    assert first(calls, "query.DeleteVpc") > delete_groups[0]
+    assert f"{SD}.GetOperation" in calls[first(calls, f"{SD}.DeregisterInstance"):first(calls, f"{SD}.DeleteService")]
+    assert f"{SD}.GetOperation" in calls[first(calls, f"{SD}.DeleteNamespace"):]
 
 
 # ---- the policy ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ import itlib  # noqa: E402
 CASES = [
     ({"microservice_deployment": "Bad_Name"}, "microservice_deployment", []),
     ({"microservice_tags": '{"team":"web"}'}, "microservice_tags", []),
+    ({"microservice_topology": "cloudmap"}, "microservice_topology", []),
     ({"network_nat_mode": "sometimes"}, "network_nat_mode", []),
     ({"network_vpc_cidr": "10.1.0.0/33"}, "network_vpc_cidr", []),
     ({"network_alb_ingress_cidrs": "0.0.0.0/0"}, "network_alb_ingress_cidrs", []),

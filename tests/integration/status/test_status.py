@@ -275,7 +275,7 @@ def test_a_service_discovery_stack_shows_its_topology_and_says_what_is_missing(t
     sd_vars = {"microservice_topology": "service_discovery"}
     assert itlib.playbook(STACK, microservice_deployment=DISCOVERY).rc == 0
     # The cloud_map role makes the namespace, its service and D-redis (its reruns and check mode are
-    # tests/integration/topology's).
+    # molecule default's).
     run = itlib.playbook("site.yml", "--tags=cloud_map", microservice_deployment=DISCOVERY, **sd_vars)
     assert run.rc == 0 and run.changed > 0, run
     made = redis_service(DISCOVERY)
