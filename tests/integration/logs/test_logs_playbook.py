@@ -76,14 +76,34 @@ def logs_run(*args, **extra):
     return itlib.playbook(PLAYBOOK, "-e", json.dumps(dict({"microservice_target": "aws", "microservice_deployment": D}, **extra)), *args)
 
 
+def msg_lines(body):
+    """The lines of the ``msg:`` of one task's result as the default callback prints it (YAML), or None.
+
+    Only the value's own lines: what the next task prints before its header (ansible.builtin.pause's
+    "Pausing for 2 seconds", not indented) is not part of it. One line alone is a YAML scalar, which the
+    callback may quote."""
+    lines = body.splitlines()
+    for index, line in enumerate(lines):
+        if line.strip().startswith("msg:"):
+            value = line.split("msg:", 1)[1].strip()
+            if value != "|-":
+                return [value.strip("'\"")]
+            indent = len(line) - len(line.lstrip())
+            block = []
+            for item in lines[index + 1:]:
+                if not item.strip() or len(item) - len(item.lstrip()) <= indent:
+                    break
+                block.append(item.strip())
+            return block
+    return None
+
+
 def shown(run):
     """The lines the playbook printed (the 'Show the lines' task's block), in order."""
     out = run.out.split("TASK [fargate.microservice.logs : Show the lines]", 1)
     if len(out) == 1:
         return []
-    block = out[1].split("msg: |-", 1)[1] if "msg: |-" in out[1].split("TASK [", 1)[0] else out[1].split("msg:", 1)[1]
-    block = block.split("\nTASK [", 1)[0].split("\nPLAY RECAP", 1)[0]
-    return [line.strip() for line in block.strip().splitlines() if line.strip()]
+    return msg_lines(out[1].split("\nTASK [", 1)[0].split("\nPLAY RECAP", 1)[0]) or []
 
 
 def expected(selection):
@@ -134,12 +154,9 @@ def shown_blocks(run, task):
     """Every block of lines the task ``task`` printed, in order (one per run of that task)."""
     blocks = []
     for part in run.out.split(f"TASK [fargate.microservice.logs : {task}]")[1:]:
-        body = part.split("\nTASK [", 1)[0].split("\nPLAY RECAP", 1)[0]
-        if "msg:" not in body:
-            continue  # skipped: nothing new
-        block = body.split("msg: |-", 1)[1] if "msg: |-" in body else body.split("msg:", 1)[1]
-        # One line alone is printed as a YAML scalar, which the callback may quote.
-        blocks.append([line.strip().strip("'\"") for line in block.strip().splitlines() if line.strip()])
+        block = msg_lines(part.split("\nTASK [", 1)[0].split("\nPLAY RECAP", 1)[0])
+        if block is not None:  # else skipped: nothing new
+            blocks.append(block)
     return blocks
 
 
@@ -169,7 +186,11 @@ def test_follow_shows_each_new_line_once_and_stops_by_itself():
     assert run.rc == 0 and run.changed == 0, run
     first = shown(run)
     followed = [line for block in shown_blocks(run, "Show the new lines") for line in block]
-    assert followed and all(line.startswith(f"{TASK_A}/web ") and " tick " in line for line in followed), run
+    assert followed and all(line.startswith(f"{TASK_A}/web ") and " tick " in line for line in followed), (followed, run.out[-6000:])
     ticks = [int(line.rsplit(" ", 1)[1]) for line in followed]
     assert ticks == sorted(set(ticks)), run  # each once, in time order
     assert not set(followed) & set(first), run  # nothing the first read showed
+    # New lines only: none of those older than the first read's last line of that stream, which were there when the
+    # run started (logs_lines=1 left them out; the follow reads' overlap window reaches back over them).
+    [last_first] = [int(line.rsplit(" ", 1)[1]) for line in first if line.startswith(f"{TASK_A}/web ") and " tick " in line]
+    assert min(ticks) > last_first, (last_first, followed)
