@@ -89,7 +89,7 @@ changelog: venv
 # the AWS lane ran two targets at once): one of AWS-only tests (each on an emulator of its own, the network test
 # last), one with the container tests (molecule runs its scenarios, which share one Podman storage, one after
 # another; awx after molecule and local-service-discovery, whose async tasks write ~/.ansible_async, which awx
-# checks) and two AWS-only tests that balance the lanes' times (tests/output/lane-times.txt). No two targets share a
+# checks) and three AWS-only tests that balance the lanes' times (tests/output/lane-times.txt). No two targets share a
 # port, a socket or a deployment name, so any two may overlap.
 # Each lane goes on past a failure (-k) so that one run shows every failure; the lanes' output is
 # also kept in tests/output/test-lanes.log, each target's time in tests/output/lane-times.txt, and on failure what failed is printed once more, last.
@@ -105,10 +105,10 @@ test: setup lint unit gotest
 	@echo "== time per target (tests/output/lane-times.txt)"; cat tests/output/lane-times.txt
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -j1 -k $(addprefix timed-,sanity integration-modules integration-cost integration-build integration-aws integration-ee integration-aws-target integration-iam integration-network)
+	$(MAKE) --no-print-directory -j1 -k $(addprefix timed-,sanity integration-modules integration-aws integration-logs integration-ee integration-status integration-iam integration-network)
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory -j1 -k $(addprefix timed-,molecule integration-local-teardown integration-local-service-discovery integration-image-arch integration-status integration-logs integration-awx)
+	$(MAKE) --no-print-directory -j1 -k $(addprefix timed-,molecule integration-local-teardown integration-local-service-discovery integration-image-arch integration-aws-target integration-cost integration-build integration-awx)
 
 # A target of a lane, timed: its time and result go to tests/output/lane-times.txt (printed at the end of make test).
 timed-%:
