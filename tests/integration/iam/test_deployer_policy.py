@@ -11,7 +11,7 @@ protocols, matched with the model's apiVersion), and the IAM prefix from the mod
 (signingName, else endpointPrefix: `elasticloadbalancing` for elbv2, `ecr` for ECR's `api.ecr`).
 A request that no model explains fails the test.
 
-Runs, three scenarios side by side, each on an emulator of its own:
+Runs, four scenarios side by side, each on an emulator of its own:
 - NAT mode single, HTTPS and autoscaling on (deployment hpiam), site.yml as an AWX job runs it
   (images given, no container engine): the deployment, a no-op rerun, a `--tags` rerun of each
   AWS role (side by side: they change nothing), a redeploy with another web image, the switch to
