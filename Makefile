@@ -16,7 +16,9 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # its figures). `make bench MITOGEN=1` measures the work tree with and without it, alternating.
 MITOGEN ?= 0
 ifeq ($(MITOGEN),1)
-export ANSIBLE_STRATEGY_PLUGINS := $(shell $(PY) -c 'import ansible_mitogen, os; print(os.path.join(os.path.dirname(ansible_mitogen.__file__), "plugins", "strategy"))')
+# Recursively expanded (=): the path is asked of the venv when a recipe runs, after `setup` has made it (a fresh clone has
+# no venv when make reads this file).
+export ANSIBLE_STRATEGY_PLUGINS = $(shell $(PY) -c 'import ansible_mitogen, os; print(os.path.join(os.path.dirname(ansible_mitogen.__file__), "plugins", "strategy"))')
 export ANSIBLE_STRATEGY := mitogen_linear
 endif
 # Podman settings for the local target (system files stay untouched).
