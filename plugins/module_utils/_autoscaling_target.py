@@ -27,9 +27,13 @@ def find(client, namespace, resource_id, dimension):
     # Paginated, each query retried with jittered backoff (amazon.aws's paginated_query_with_retries).
     targets = paginated_query_with_retries(client, "describe_scalable_targets",
                                            ResourceIds=[resource_id], **query).get("ScalableTargets", [])
+    target = next((t for t in targets if t.get("ResourceId") == resource_id), None)
+    # No target, no policies: PutScalingPolicy needs a registered target (ObjectNotFoundException otherwise), and
+    # deregistering one deletes its policies (above), so without a target DescribeScalingPolicies is not asked.
+    if target is None:
+        return None, []
     policies = paginated_query_with_retries(client, "describe_scaling_policies",
                                             ResourceId=resource_id, **query).get("ScalingPolicies", [])
-    target = next((t for t in targets if t.get("ResourceId") == resource_id), None)
     return target, [p for p in policies if p.get("ResourceId") == resource_id]
 
 

@@ -323,14 +323,22 @@ class DeploymentInfo:
         return self._sort("vpc_endpoints", found, list(self.names["vpc_endpoints"].values()), lambda r, t: t.get("Name"),
                           tags_of, make)
 
+    def _groups(self):
+        """Every group of a name the contract knows, whatever the NAT mode and topology (D-redis too), in one
+        DescribeSecurityGroups for the security_groups and redis_security_group sections."""
+        def compute():
+            expected = list(self.names["security_groups"].values())
+            every = _naming.deployment_names(self.deployment, nat_mode="none", topology="service_discovery")["security_groups"]
+            names = expected + sorted(set(every.values()) - set(expected))
+            return _paginate(self.client("ec2"), "describe_security_groups",
+                             Filters=[{"Name": "group-name", "Values": names}]).get("SecurityGroups", [])
+        return self._once("groups", compute)
+
     def security_groups(self):
         expected = list(self.names["security_groups"].values())
         # Every group name the contract knows, whatever the NAT mode: a group another mode left (D-endpoints) is still
         # ours (reported as owned, not as missing), so a mode switch and the teardown find it.
-        every = _naming.deployment_names(self.deployment, nat_mode="none", topology="service_discovery")["security_groups"]
-        names = expected + sorted(set(every.values()) - set(expected))
-        found = _paginate(self.client("ec2"), "describe_security_groups",
-                          Filters=[{"Name": "group-name", "Values": names}]).get("SecurityGroups", [])
+        found = self._groups()
         return self._sort("security_groups", found, expected, lambda r, t: r.get("GroupName"), tags_of,
                           lambda r, t, n: _item("security_groups", n, r["GroupId"],
                                                 f"{len(r.get('IpPermissions') or [])} ingress rule(s)", vpc_id=r.get("VpcId"),
@@ -536,8 +544,8 @@ class DeploymentInfo:
     def _services(self):
         """The ACTIVE ECS services of the sections asked for, web's and Redis's in one DescribeServices call."""
         def compute():
-            if not self._cluster():
-                return []
+            # No DescribeClusters first: a missing cluster is ClusterNotFoundException (below), an INACTIVE one's
+            # services are not ACTIVE.
             names = []
             if {"service", "task_definition", "tasks"} & set(self.include):
                 names.append(self.names["service"])
@@ -664,8 +672,7 @@ class DeploymentInfo:
     def redis_security_group(self):
         """D-redis with its ingress rules; an unowned one says in which VPC it is (the cloud_map role refuses it there)."""
         name = self.discovery_names["security_groups"]["redis"]
-        found = _paginate(self.client("ec2"), "describe_security_groups",
-                          Filters=[{"Name": "group-name", "Values": [name]}]).get("SecurityGroups", [])
+        found = [r for r in self._groups() if r.get("GroupName") == name]
         items = self._discovery_sort(
             "redis_security_group", found, name, lambda r, t: r.get("GroupName"), tags_of,
             lambda r, t, n: _item("redis_security_group", n, r["GroupId"],

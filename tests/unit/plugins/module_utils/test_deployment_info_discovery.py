@@ -208,9 +208,10 @@ CALLS = {
     "cloud_map_service": {"ListNamespaces": 1, "ListTagsForResource": 2, "ListServices": 1, "GetService": 1,
                           "ListInstances": 1, "GetInstancesHealthStatus": 1},
     "redis_security_group": {"DescribeSecurityGroups": 1},
-    "redis_service": {"DescribeClusters": 1, "DescribeServices": 1},
-    "redis_task_definition": {"DescribeClusters": 1, "DescribeServices": 1, "DescribeTaskDefinition": 1},
-    "redis_tasks": {"DescribeClusters": 1, "DescribeServices": 1, "ListTasks": 1},
+    # No DescribeClusters before DescribeServices: a missing cluster is its ClusterNotFoundException.
+    "redis_service": {"DescribeServices": 1},
+    "redis_task_definition": {"DescribeServices": 1, "DescribeTaskDefinition": 1},
+    "redis_tasks": {"DescribeServices": 1, "ListTasks": 1},
 }
 
 
@@ -228,8 +229,14 @@ def test_sections_share_their_lookups(moto_client):
     counting = Counting(moto_client)
     info(counting)
     calls = collections.Counter(counting.calls)
-    # the namespaces are listed once, the cluster and the ECS service redis described once for three sections
-    assert (calls["ListNamespaces"], calls["DescribeClusters"], calls["DescribeServices"]) == (1, 1, 1), calls
+    # the namespaces are listed once, the ECS service redis described once for three sections (and the cluster not
+    # at all: no section of these asks for it)
+    assert (calls["ListNamespaces"], calls["DescribeClusters"], calls["DescribeServices"]) == (1, 0, 1), calls
+    # the tasks' groups and D-redis: one DescribeSecurityGroups of every group name the contract knows
+    counting = Counting(moto_client)
+    result = info(counting, include=["security_groups", "redis_security_group"])
+    assert dict(collections.Counter(counting.calls)) == {"DescribeSecurityGroups": 1}
+    assert [i["name"] for i in result["resources"]["redis_security_group"]] == [f"{D}-redis"]
 
 
 def test_web_and_redis_services_are_described_in_one_call(moto_client):
@@ -247,7 +254,31 @@ def test_web_and_redis_services_are_described_in_one_call(moto_client):
     assert [i["name"] for i in result["resources"]["redis_service"]] == ["redis"]
     # DescribeServices takes up to 10 names (botocore's ecs model): web's and Redis's go in one request.
     calls = collections.Counter(counting.calls)
-    assert (calls["DescribeClusters"], calls["DescribeServices"], calls["DescribeTaskDefinition"]) == (1, 1, 2), calls
+    assert (calls["DescribeClusters"], calls["DescribeServices"], calls["DescribeTaskDefinition"]) == (0, 1, 2), calls
+
+
+def test_a_missing_cluster_is_no_service_without_describing_the_cluster():
+    """DescribeServices is asked without DescribeClusters first; a cluster that does not exist answers with
+    ClusterNotFoundException (botocore's ecs model lists it among DescribeServices' errors; the error document is
+    shaped as botocore parses AWS's JSON 1.1 errors: {"Error": {"Code", "Message"}}), which is no service, not a failure."""
+    import botocore.exceptions
+
+    calls = []
+
+    class Ecs:
+        def describe_services(self, **kwargs):
+            calls.append(("DescribeServices", kwargs["cluster"], tuple(kwargs["services"])))
+            raise botocore.exceptions.ClientError(
+                {"Error": {"Code": "ClusterNotFoundException", "Message": "Cluster not found."},
+                 "ResponseMetadata": {"HTTPStatusCode": 400}}, "DescribeServices")
+
+        def __getattr__(self, name):
+            raise AssertionError(f"only DescribeServices may be asked, got {name}")
+
+    result = info(lambda service: Ecs(), include=["service", "redis_service"])
+    assert calls == [("DescribeServices", D, ("web", "redis"))]
+    assert result["resources"] == {"service": [], "redis_service": []}
+    assert result["missing"] == [{"kind": "service", "name": "web"}, {"kind": "redis_service", "name": "redis"}]
 
 
 def test_a_bad_namespace_is_refused_before_any_call():
