@@ -13,8 +13,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.fargate.microservice.plugins.module_utils._naming import OWNER_TAG_KEY
+
 LABEL_PREFIX = "fargate.microservice/"
-LABEL_DEPLOYMENT = LABEL_PREFIX + "deployment"
+# The ownership tag key of the naming contract: a container is its deployment's as a resource is.
+LABEL_DEPLOYMENT = OWNER_TAG_KEY
 LABEL_TASK = LABEL_PREFIX + "task-id"
 LABEL_TASKDEF = LABEL_PREFIX + "task-definition"
 LABEL_CONTAINER = LABEL_PREFIX + "container"

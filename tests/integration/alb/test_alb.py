@@ -127,7 +127,7 @@ def registered(tg):
         ({"alb_deregistration_delay": -1}, "alb_deregistration_delay must be 0-3600"),
         ({"alb_https_enabled": True}, "set alb_certificate_arn"),
         ({"alb_scheme": "public"}, "alb_scheme"),
-        ({"microservice_deployment": ""}, "microservice_deployment must be 1-20 characters"),
+        ({"microservice_deployment": ""}, "microservice_deployment '' is invalid; use 1 to 20 characters"),
     ],
 )
 def test_bad_input_fails_before_any_aws_call(extra, message):

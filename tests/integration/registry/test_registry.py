@@ -51,8 +51,8 @@ def tags_of(ecr, arn):
         ({"registry_keep_images": 0}, "registry_keep_images must be between 1 and 10000"),
         ({"registry_repositories": ["Web App"]}, "registry_repositories must be a non-empty list"),
         ({"registry_repositories": []}, "registry_repositories must be a non-empty list"),
-        ({"microservice_deployment": ""}, "microservice_deployment must be 1-20 characters"),
-        ({"microservice_deployment": "Bad_Name"}, "microservice_deployment must be 1-20 characters"),
+        ({"microservice_deployment": ""}, "microservice_deployment '' is invalid; use 1 to 20 characters"),
+        ({"microservice_deployment": "Bad_Name"}, "microservice_deployment 'Bad_Name' is invalid; use 1 to 20 characters"),
         ({"registry_image_tag_mutability": "sometimes"}, "registry_image_tag_mutability"),
     ],
 )
