@@ -12,8 +12,9 @@ ANSIBLE_ARGS ?=
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 # MITOGEN=1 (make deploy MITOGEN=1, ...): run the playbooks under Mitogen's strategy plugin (the pinned `mitogen`
-# package, mitogen_linear). A switch, not the default: not every test has passed under it yet (docs/benchmarks.md has
-# its figures). `make bench MITOGEN=1` measures the work tree with and without it, alternating.
+# package, mitogen_linear). A switch, not the default: `make test` is no faster under it, ansible-core 2.19 deprecates
+# third-party strategy plugins, and AWX's execution environment has no Mitogen (docs/benchmarks.md has the figures and
+# the reasons). `make bench MITOGEN=1` measures the work tree with and without it, alternating.
 MITOGEN ?= 0
 ifeq ($(MITOGEN),1)
 # Recursively expanded (=): the path is asked of the venv when a recipe runs, after `setup` has made it (a fresh clone has
