@@ -315,6 +315,18 @@ def select(events, request, exclude_keys=()):
     return [item[2] for item in result]
 
 
+def window_request(request, since_ms):
+    """The request that reads every line since ``since_ms`` (no line limit) of the same task(s) and filter: read the
+    same way as the follow reads (FilterLogEvents with a filter), so that its keys are theirs."""
+    return dict(request, lines=MAX_LINES, since_ms=since_ms)
+
+
+def window_keys(events, since_ms):
+    """The keys of the events since ``since_ms``: while following, the lines that were there at the first read
+    (shown or not: beyond ``lines`` per container), which the follow reads' overlap window would return again."""
+    return [e["key"] for e in events if e["timestamp"] >= since_ms]
+
+
 def format_lines(event):
     """``<task>/<container> <UTC time> <message>``: the line format of both targets (one per line of a message)."""
     head = f"{event['task']}/{event['container']} {iso_ms(event['timestamp'])} "

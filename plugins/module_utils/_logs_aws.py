@@ -115,19 +115,26 @@ def read_events(client, log_group, streams, prefixes, request):
     return events
 
 
-def task_logs(client, log_group, prefixes, request, max_tasks=10, exclude_keys=()):
-    """Everything the module returns: the group's state, the streams read, the merged lines."""
+def task_logs(client, log_group, prefixes, request, max_tasks=10, exclude_keys=(), window_since_ms=None):
+    """Everything the module returns: the group's state, the streams read, the merged lines, and (with
+    ``window_since_ms``) ``window_keys``: the keys of every line since then, read just before the lines."""
     streams = find_streams(client, log_group, prefixes, request.get("task_id") or "")
     if streams is None:
         result = _logs.summary([], [])
-        result.update(group_exists=False, streams=[], tasks_left_out=[])
+        result.update(group_exists=False, streams=[], tasks_left_out=[], window_keys=[])
         return result
     streams, left_out = newest_tasks(streams, max_tasks)
+    # The window first: a line written between the two reads is then in the lines (shown) or after them (new),
+    # never noted as there already without being shown.
+    window = []
+    if window_since_ms is not None:
+        window = _logs.window_keys(read_events(client, log_group, streams, prefixes,
+                                               _logs.window_request(request, window_since_ms)), window_since_ms)
     events = read_events(client, log_group, streams, prefixes, request)
     # The filter was applied by CloudWatch Logs; select() keeps the last N per container, the
     # exact since, and drops the lines seen already while following.
     selection = dict(request, filter="")
     events = _logs.select(events, selection, exclude_keys)
     result = _logs.summary(events, set((s["task"], s["container"]) for s in streams))
-    result.update(group_exists=True, streams=sorted(s["name"] for s in streams), tasks_left_out=left_out)
+    result.update(group_exists=True, streams=sorted(s["name"] for s in streams), tasks_left_out=left_out, window_keys=window)
     return result

@@ -65,14 +65,22 @@ def read_container(client, container, request):
     return _logs.docker_events(output, container["task"], container["container"])
 
 
-def task_logs(client, deployment, request, exclude_keys=()):
-    """Everything the module returns: the containers read and the merged lines."""
+def task_logs(client, deployment, request, exclude_keys=(), window_since_ms=None):
+    """Everything the module returns: the containers read, the merged lines, and (with ``window_since_ms``)
+    ``window_keys``: the keys of every line since then, read just before the lines."""
     items = client.get_json("/containers/json", params={"all": 1, "filters": label_filters(deployment, request.get("task_id") or "")})
     containers = task_containers(items, deployment, request.get("task_id") or "")
+    # The window first (as on aws): a line written between the two reads is shown or new, never lost.
+    window = []
+    if window_since_ms is not None:
+        for container in containers:
+            window.extend(read_container(client, container, _logs.window_request(request, window_since_ms)))
+        window = _logs.window_keys(window, window_since_ms)
     events = []
     for container in containers:
         events.extend(read_container(client, container, request))
     events = _logs.select(events, request, exclude_keys)
     result = _logs.summary(events, set((c["task"], c["container"]) for c in containers))
     result["containers"] = [{"task": c["task"], "container": c["container"], "state": c["state"]} for c in containers]
+    result["window_keys"] = window
     return result

@@ -62,6 +62,14 @@ options:
     type: list
     elements: str
     default: []
+  window_since:
+    description:
+      - Also return RV(window_keys), the keys of every line written since this time (same forms as O(since)) that
+        O(filter_pattern) keeps, whatever O(lines) keeps, read just before the lines. Following, the lines that were
+        there at the first read, so that the follow reads (which reach back over an overlap window) do not show them
+        as new. Empty for none.
+    type: str
+    default: ""
 extends_documentation_fragment:
   - fargate.microservice.read_only
   - amazon.aws.common.modules
@@ -132,6 +140,11 @@ keys:
   returned: always
   type: list
   elements: str
+window_keys:
+  description: With O(window_since), the keys of every line written since then that O(filter_pattern) keeps; else empty.
+  returned: always
+  type: list
+  elements: str
 latest_timestamp:
   description: The newest event's timestamp in epoch ms, 0 without events.
   returned: always
@@ -167,6 +180,7 @@ def main():
             filter_pattern=dict(type="str", default=""),
             max_tasks=dict(type="int", default=10),
             exclude_keys=dict(type="list", elements="str", default=[], no_log=False),
+            window_since=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
@@ -179,6 +193,10 @@ def main():
             read_at, names=_logs.MODULE_NAMES)
     except ValueError as err:
         module.fail_json(msg=str(err))
+    try:
+        window_since_ms = _logs.parse_since_ms(params["window_since"], read_at) if params["window_since"] else None
+    except ValueError as err:
+        module.fail_json(msg=f"window_since: {err}")
     if not 1 <= params["max_tasks"] <= 100:
         module.fail_json(msg=f"max_tasks={params['max_tasks']} is out of range; use 1 to 100.")
     if not params["stream_prefixes"]:
@@ -186,7 +204,8 @@ def main():
     prefixes = dict((str(k), str(v)) for k, v in params["stream_prefixes"].items())
     client = module.client("logs", retry_decorator=AWSRetry.jittered_backoff())
     try:
-        result = _logs_aws.task_logs(client, params["log_group"], prefixes, request, params["max_tasks"], params["exclude_keys"])
+        result = _logs_aws.task_logs(client, params["log_group"], prefixes, request, params["max_tasks"], params["exclude_keys"],
+                                     window_since_ms)
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
         module.fail_json_aws(err, msg=f"Could not read the log events of log group {params['log_group']!r}")
     module.exit_json(changed=False, read_at=read_at, **result)

@@ -57,6 +57,14 @@ options:
     type: list
     elements: str
     default: []
+  window_since:
+    description:
+      - Also return RV(window_keys), the keys of every line written since this time (same forms as O(since)) that
+        O(filter_pattern) keeps, whatever O(lines) keeps, read just before the lines. Following, the lines that were
+        there at the first read, so that the follow reads (which reach back over an overlap window) do not show them
+        as new. Empty for none.
+    type: str
+    default: ""
 requirements:
   - Docker API >= 1.25 (Docker, or Podman's Docker-compatible API)
 """
@@ -107,6 +115,11 @@ keys:
   returned: always
   type: list
   elements: str
+window_keys:
+  description: With O(window_since), the keys of every line written since then that O(filter_pattern) keeps; else empty.
+  returned: always
+  type: list
+  elements: str
 latest_timestamp:
   description: The newest event's timestamp in epoch ms, 0 without events.
   returned: always
@@ -139,6 +152,7 @@ def main():
             since=dict(type="str", default=""),
             filter_pattern=dict(type="str", default=""),
             exclude_keys=dict(type="list", elements="str", default=[], no_log=False),
+            window_since=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
@@ -152,7 +166,11 @@ def main():
     except ValueError as err:
         client.fail(str(err))
     try:
-        result = _logs_local.task_logs(client, params["deployment"], request, params["exclude_keys"])
+        window_since_ms = _logs.parse_since_ms(params["window_since"], read_at) if params["window_since"] else None
+    except ValueError as err:
+        client.fail(f"window_since: {err}")
+    try:
+        result = _logs_local.task_logs(client, params["deployment"], request, params["exclude_keys"], window_since_ms)
     except DockerException as err:
         client.fail(f"Could not read the logs of deployment {params['deployment']!r}'s containers: {to_native(err)}",
                     exception=traceback.format_exc())

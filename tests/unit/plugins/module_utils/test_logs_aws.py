@@ -104,6 +104,23 @@ def test_the_last_lines_per_container(logs, monkeypatch, page):
     assert result["lines"] == expected([e for e in EVENTS if e[2] in (6, 7, 8, 9)])
 
 
+def test_window_keys_hold_every_matching_line_of_the_window_whatever_lines_keeps(logs):
+    """Following: the first read returns the keys of every matching line since the window's start (the lines there at
+    the first read), read before the lines, so the follow reads never show one of them as new."""
+    client, prefixes = logs
+    request = _logs.normalize_request({"lines": 1, "since": "", "filter": "error", "task_id": "", "follow": 0},
+                                      int(time.time() * 1000))
+    result = _logs_aws.task_logs(client, GROUP, prefixes, request, window_since_ms=T0 + 4000)
+    assert result["lines"] == expected([e for e in EVENTS if "error" in e[3]][-3:])  # the last matching line per container
+    # Every matching line of the window (the filter is applied as the follow reads apply it, so the keys are theirs)
+    window = [e for e in EVENTS if e[2] >= 4 and "error" in e[3]]
+    assert len(result["window_keys"]) == len(window) and set(result["keys"]) <= set(result["window_keys"])
+    follow = _logs.normalize_request({"lines": 10000, "since": _logs.iso_ms(T0 + 4000), "filter": "error", "task_id": "",
+                                      "follow": 0}, int(time.time() * 1000))
+    assert _logs_aws.task_logs(client, GROUP, prefixes, follow, exclude_keys=result["window_keys"])["lines"] == []
+    assert read(*logs)["window_keys"] == []  # without window_since_ms
+
+
 def test_since(logs):
     # "3s" counted back from a "now" 8 s after T0: the lines of the last 3 seconds.
     assert read(*logs, now_ms=T0 + 8000, since="3s")["lines"] == expected(EVENTS[5:])
