@@ -62,16 +62,9 @@ options:
     type: list
     elements: str
     default: []
-  window_since:
-    description:
-      - Also return RV(window_keys), the keys of every line written since this time (same forms as O(since)) that
-        O(filter_pattern) keeps, whatever O(lines) keeps, read just before the lines. Following, the lines that were
-        there at the first read, so that the follow reads (which reach back over an overlap window) do not show them
-        as new. Empty for none.
-    type: str
-    default: ""
 extends_documentation_fragment:
   - fargate.microservice.read_only
+  - fargate.microservice.logs_window
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

@@ -25,6 +25,7 @@ author:
   - fargate.microservice developers (@fargate-microservice)
 extends_documentation_fragment:
   - fargate.microservice.read_only
+  - fargate.microservice.logs_window
   - community.docker.docker.api_documentation
 options:
   deployment:
@@ -57,14 +58,6 @@ options:
     type: list
     elements: str
     default: []
-  window_since:
-    description:
-      - Also return RV(window_keys), the keys of every line written since this time (same forms as O(since)) that
-        O(filter_pattern) keeps, whatever O(lines) keeps, read just before the lines. Following, the lines that were
-        there at the first read, so that the follow reads (which reach back over an overlap window) do not show them
-        as new. Empty for none.
-    type: str
-    default: ""
 requirements:
   - Docker API >= 1.25 (Docker, or Podman's Docker-compatible API)
 """
