@@ -24,6 +24,7 @@ from ansible_collections.fargate.microservice.plugins.module_utils import _alb_l
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import normalize_strategy
+from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import spot_architecture_error
 from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import validate_strategy
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import first_match
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
@@ -271,11 +272,12 @@ def fargate_size_errors(cpu, memory, cpu_variable="task_cpu", memory_variable="t
 # -- capacity provider strategies (ecs_cluster, service) --------------------------------------------
 
 
-def capacity_strategy_errors(strategy, providers, variable):
+def capacity_strategy_errors(strategy, providers, variable, cpu_architecture="X86_64"):
     """The cluster module's own strategy check (``_ecs_fargate_cluster.validate_strategy``), naming ``variable``.
 
     ``strategy`` is a list of ``{capacity_provider, weight (default 1), base (default 0)}``; ``providers`` the capacity
-    providers it may name. Returns ``[]`` when valid.
+    providers it may name; ``cpu_architecture`` that of the tasks it places (FARGATE_SPOT runs only X86_64 ones,
+    ``_ecs_fargate_cluster.spot_architecture_error``). Returns ``[]`` when valid.
     """
     if not isinstance(strategy, list):
         return [f"{variable} must be a list of {{capacity_provider, weight, base}} items; got {strategy!r}."]
@@ -292,7 +294,8 @@ def capacity_strategy_errors(strategy, providers, variable):
         return []
     error = validate_strategy(list(providers), items)
     if not error:
-        return []
+        spot_error = spot_architecture_error(items, cpu_architecture, variable)
+        return [spot_error] if spot_error else []
     error = error.replace("which is not in capacity_providers", f"which is not one of {', '.join(providers)}")
     return [f"{variable}: {error}"]
 

@@ -20,6 +20,8 @@ Conventions (those of AWS's own price pages and calculator):
 
 from __future__ import annotations
 
+from ansible_collections.fargate.microservice.plugins.module_utils._ecs_fargate_cluster import spot_architecture_error
+
 NAT_MODES = ("single", "per_az", "none")
 ARCHITECTURES = {"X86_64": "x86", "ARM64": "arm"}
 PROVIDERS = ("FARGATE", "FARGATE_SPOT")
@@ -39,8 +41,6 @@ PRICE_UNITS = {
     "fargate_gb_hour_arm": "per GB-hour of memory, Linux/ARM, on-demand",
     "fargate_spot_vcpu_hour_x86": "per vCPU-hour, Linux/x86, Fargate Spot",
     "fargate_spot_gb_hour_x86": "per GB-hour of memory, Linux/x86, Fargate Spot",
-    "fargate_spot_vcpu_hour_arm": "per vCPU-hour, Linux/ARM, Fargate Spot",
-    "fargate_spot_gb_hour_arm": "per GB-hour of memory, Linux/ARM, Fargate Spot",
     "fargate_ephemeral_gb_hour": "per GB-hour of ephemeral storage above the free 20 GB",
     "public_ipv4_hour": "per public IPv4 address-hour",
     "interface_endpoint_hour": "per interface endpoint-hour in each zone",
@@ -171,6 +171,10 @@ def _plan(inputs, mode, tasks):
     arch = ARCHITECTURES[_choice(inputs, "task_cpu_architecture", tuple(ARCHITECTURES))]
     ephemeral = _number(inputs, "task_ephemeral_storage", 0, True, 200)
     spot = spot_tasks(inputs.get("service_capacity_provider_strategy"), tasks)
+    spot_error = spot_architecture_error(inputs.get("service_capacity_provider_strategy"), inputs.get("task_cpu_architecture"),
+                                         "service_capacity_provider_strategy")
+    if spot_error:
+        raise CostError(spot_error)
     on_demand = tasks - spot
     nat_count = {"single": 1, "per_az": zones, "none": 0}[mode]
     alb_ips = zones if _choice(inputs, "alb_scheme", ALB_SCHEMES) == "internet-facing" else 0
@@ -194,8 +198,9 @@ def _plan(inputs, mode, tasks):
         _line("alb_lcus", "Load balancer LCUs", lcus, "LCU", "alb_lcu_hour", "hour", hours),
         _line("fargate_vcpu", "Fargate vCPU (on-demand)", on_demand * cpu, "vCPU", f"fargate_vcpu_hour_{arch}", "hour", hours),
         _line("fargate_memory", "Fargate memory (on-demand)", on_demand * memory, "GB", f"fargate_gb_hour_{arch}", "hour", hours),
-        _line("fargate_spot_vcpu", "Fargate Spot vCPU", spot * cpu, "vCPU", f"fargate_spot_vcpu_hour_{arch}", "hour", hours),
-        _line("fargate_spot_memory", "Fargate Spot memory", spot * memory, "GB", f"fargate_spot_gb_hour_{arch}", "hour", hours),
+        # Fargate Spot runs only X86_64 tasks (refused above for ARM64), so its prices are the x86 ones.
+        _line("fargate_spot_vcpu", "Fargate Spot vCPU", spot * cpu, "vCPU", "fargate_spot_vcpu_hour_x86", "hour", hours),
+        _line("fargate_spot_memory", "Fargate Spot memory", spot * memory, "GB", "fargate_spot_gb_hour_x86", "hour", hours),
         # service_discovery: the ECS service redis runs one more task of the same size, on-demand (launch type FARGATE).
         _line("fargate_redis_vcpu", "Fargate vCPU (Redis service)", redis_tasks * cpu, "vCPU", f"fargate_vcpu_hour_{arch}",
               "hour", hours),

@@ -335,9 +335,10 @@ class DeploymentInfo:
         return self._once("groups", compute)
 
     def security_groups(self):
+        # Missing: only the groups of this NAT mode and topology; found: every group of a name the contract knows
+        # (_groups), so a group another mode left (D-endpoints) is reported as owned and a mode switch and the
+        # teardown find it.
         expected = list(self.names["security_groups"].values())
-        # Every group name the contract knows, whatever the NAT mode: a group another mode left (D-endpoints) is still
-        # ours (reported as owned, not as missing), so a mode switch and the teardown find it.
         found = self._groups()
         return self._sort("security_groups", found, expected, lambda r, t: r.get("GroupName"), tags_of,
                           lambda r, t, n: _item("security_groups", n, r["GroupId"],

@@ -61,6 +61,27 @@ def validate_strategy(capacity_providers, strategy):
     return None
 
 
+def spot_architecture_error(strategy, cpu_architecture, variable):
+    """Return an error sentence when ``strategy`` would place ARM64 tasks on FARGATE_SPOT, or ``None``.
+
+    AWS's Fargate capacity provider considerations (Amazon ECS Developer Guide, "Amazon ECS clusters for
+    Fargate"): "Linux tasks with the ARM64 architecture don't support the Fargate Spot capacity provider.
+    Fargate Spot only supports Linux tasks with the X86_64 architecture." moto accepts such a service, so this
+    check is ours. FARGATE_SPOT places tasks when its weight or its base is above 0 (AWS's defaults: weight 1
+    when a provider is named without one is the roles' default, base 0). ``strategy`` is a list of
+    ``{capacity_provider, weight, base}`` items.
+    """
+    if cpu_architecture != "ARM64" or not isinstance(strategy, (list, tuple)):
+        return None
+    for item in strategy:
+        if isinstance(item, dict) and item.get("capacity_provider") == "FARGATE_SPOT":
+            if int(item.get("weight", 1) or 0) > 0 or int(item.get("base", 0) or 0) > 0:
+                return (f"{variable} places tasks on FARGATE_SPOT, which runs only X86_64 tasks, and task_cpu_architecture"
+                        " is ARM64; use FARGATE alone (or an empty strategy) for ARM64 tasks, or set task_cpu_architecture"
+                        " to X86_64.")
+    return None
+
+
 def _settings_dict(settings):
     return {s["name"]: s["value"] for s in settings or []}
 

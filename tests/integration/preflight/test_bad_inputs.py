@@ -144,6 +144,16 @@ def test_a_malformed_image_is_refused_naming_its_variable():
     assert "task_redis_image" not in text, run
 
 
+def test_arm64_tasks_on_fargate_spot_are_refused_before_any_aws_call():
+    # AWS runs no ARM64 task on Fargate Spot (Fargate capacity provider considerations); the emulator would accept
+    # the service, so the input check refuses it, naming the strategy.
+    run, sent = run_case_json("site.yml", {"task_cpu_architecture": "ARM64",
+                                           "service_capacity_provider_strategy": [{"capacity_provider": "FARGATE_SPOT"}]})
+    assert run.rc != 0 and sent == 0, run
+    text = " ".join(failure_text(run.out).split())
+    assert "service_capacity_provider_strategy places tasks on FARGATE_SPOT, which runs only X86_64 tasks" in text, run
+
+
 def run_case_json(playbook, extra, *args):
     before = requests_so_far()
     run = itlib.playbook(playbook, "-e", json.dumps(extra), *args)

@@ -158,6 +158,26 @@ def test_the_strategy_check_is_the_cluster_module_s_naming_the_variable(strategy
         assert len(errors) == 1 and errors[0].startswith(message), errors
 
 
+@pytest.mark.parametrize("strategy, refused", [
+    ([{"capacity_provider": "FARGATE_SPOT"}], True),
+    ([{"capacity_provider": "FARGATE", "weight": 1}, {"capacity_provider": "FARGATE_SPOT", "weight": 0, "base": 1}], True),
+    ([{"capacity_provider": "FARGATE", "weight": 1}, {"capacity_provider": "FARGATE_SPOT", "weight": 0}], False),
+    ([{"capacity_provider": "FARGATE"}], False),
+    ([], False),
+])
+def test_arm64_tasks_are_refused_on_fargate_spot(strategy, refused):
+    # AWS's Fargate capacity provider considerations: "Fargate Spot only supports Linux tasks with the X86_64
+    # architecture". moto accepts such a service, so the check is ours, before any AWS call.
+    errors = plan.capacity_strategy_errors(strategy, FARGATES, V, "ARM64")
+    if refused:
+        assert errors == [f"{V} places tasks on FARGATE_SPOT, which runs only X86_64 tasks, and task_cpu_architecture is"
+                          " ARM64; use FARGATE alone (or an empty strategy) for ARM64 tasks, or set task_cpu_architecture"
+                          " to X86_64."]
+    else:
+        assert errors == []
+    assert plan.capacity_strategy_errors(strategy, FARGATES, V, "X86_64") == []
+
+
 def test_the_strategy_check_agrees_with_the_module_s_validator():
     strategy = [{"capacity_provider": "FARGATE", "weight": 1, "base": 5}, {"capacity_provider": "FARGATE_SPOT", "weight": 1, "base": 1}]
     assert validate_strategy(FARGATES, strategy) is not None

@@ -38,8 +38,6 @@ US_EAST_1 = {
     "fargate_gb_hour_arm": 0.00356,
     "fargate_spot_vcpu_hour_x86": 0.01264355,
     "fargate_spot_gb_hour_x86": 0.00138835,
-    "fargate_spot_vcpu_hour_arm": None,
-    "fargate_spot_gb_hour_arm": None,
     "fargate_ephemeral_gb_hour": 0.000111,
     "public_ipv4_hour": 0.005,
     "interface_endpoint_hour": 0.01,
@@ -414,17 +412,24 @@ def test_cost_prices_fill_the_unpriced_lines():
     assert "unpriced" not in report["short"]
 
 
-def test_arm_spot_is_unpriced_in_us_east_1():
-    # every task on Spot, ARM64: the Spot ARM prices are null, so both Fargate lines are unpriced and
-    # the priced lines are 79.283239 - 14.7752 - 3.24485 = 61.263189
-    strategy = [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]
+def test_arm_tasks_on_fargate_spot_are_refused():
+    # AWS: "Fargate Spot only supports Linux tasks with the X86_64 architecture" (Fargate capacity provider
+    # considerations), so there is no ARM Spot price: the estimate refuses, as the service role's input check does.
+    strategy = [{"capacity_provider": "FARGATE", "weight": 1}, {"capacity_provider": "FARGATE_SPOT", "weight": 1}]
+    with pytest.raises(CostError) as error:
+        estimate(inputs(task_cpu_architecture="ARM64", service_capacity_provider_strategy=strategy), PRICES)
+    assert str(error.value).startswith("service_capacity_provider_strategy places tasks on FARGATE_SPOT, which runs only"
+                                       " X86_64 tasks, and task_cpu_architecture is ARM64;")
+
+
+def test_arm_tasks_with_fargate_spot_weight_0_stay_on_demand():
+    # FARGATE_SPOT named with weight 0 and base 0 places no task: all on-demand ARM, as test_arm (75.680689).
+    strategy = [{"capacity_provider": "FARGATE", "weight": 1}, {"capacity_provider": "FARGATE_SPOT", "weight": 0}]
     report = estimate(inputs(task_cpu_architecture="ARM64", service_capacity_provider_strategy=strategy), PRICES)
     lines = monthly(report)
-    assert lines["fargate_spot_vcpu"] is None and lines["fargate_spot_memory"] is None
-    assert lines["fargate_vcpu"] == 0 and lines["fargate_memory"] == 0
-    assert report["monthly"] == pytest.approx(61.263189, abs=1e-6)
-    assert report["short"].endswith("; unpriced in us-east-1: fargate_spot_vcpu_hour_arm, fargate_spot_gb_hour_arm (set cost_prices).")
-    assert "Fargate Spot vCPU                 unpriced    unpriced    unpriced" in report["table"]
+    assert lines["fargate_spot_vcpu"] == 0 and lines["fargate_spot_memory"] == 0
+    assert report["monthly"] == pytest.approx(75.680689, abs=1e-6)
+    assert report["unpriced"] == []
 
 
 def test_cloud_map_tasks_registered_by_ecs_are_free():
