@@ -53,11 +53,15 @@ class Emulator:
         _post(self.url + "/moto-api/recorder/start-recording")
 
     def stop_counting(self) -> collections.Counter:
-        """Stop recording and return a Counter of AWS operations received since start."""
+        """Stop recording and return a Counter of AWS operations received since start.
+
+        Requests to the emulator's own API (/moto-api/, e.g. the emulator role's probe of the local target) are
+        not AWS requests and are not counted."""
         _post(self.url + "/moto-api/recorder/stop-recording")
         with urllib.request.urlopen(self.url + "/moto-api/recorder/download-recording", timeout=30) as r:
-            lines = r.read().decode().splitlines()
-        return collections.Counter(operation(json.loads(line)) for line in lines if line.strip())
+            entries = [json.loads(line) for line in r.read().decode().splitlines() if line.strip()]
+        return collections.Counter(operation(e) for e in entries
+                                   if not urllib.parse.urlparse(e.get("url", "")).path.startswith("/moto-api/"))
 
 
 def operation(entry: dict) -> str:

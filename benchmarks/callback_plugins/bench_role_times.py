@@ -9,7 +9,8 @@ list it runs under (include_role and dependencies count for the outer role), sum
 
 With BENCH_RECORDING=<moto recorder file> (the emulator's MOTO_RECORDER_FILEPATH, which moto appends one
 line to per request) it also writes, to BENCH_ROLE_REQUESTS=<file>, the requests each role and each task
-sent: the lines the recording grew by between a task's start and the next task's start.
+sent: the lines the recording grew by between a task's start and the next task's start, not counting requests to
+the emulator's own API (/moto-api/, e.g. the emulator role's probe), which AWS has not.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.parse
 
 from ansible.plugins.callback import CallbackBase
 
@@ -28,6 +30,11 @@ description: Benchmark helper of benchmarks/deploy_bench.py.
 requirements:
   - enabled in configuration
 """
+
+
+def _emulator_api(entry):
+    """Whether a recorded request went to the emulator's own API (the same test as benchmarks/emulator.py's)."""
+    return urllib.parse.urlparse(entry.get("url", "")).path.startswith("/moto-api/")
 
 
 def _outer_role(task):
@@ -63,7 +70,7 @@ class CallbackModule(CallbackBase):
             return 0
         try:
             with open(self._recording, "rb") as f:
-                return sum(1 for _line in f)
+                return sum(1 for line in f if line.strip() and not _emulator_api(json.loads(line)))
         except FileNotFoundError:
             return 0
 
