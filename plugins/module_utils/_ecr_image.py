@@ -116,9 +116,25 @@ def plan(current, desired_digest, immutable):
     return "put"
 
 
+def known_repository(name, uri, registry_id=None):
+    """The repository as :func:`read_repository` gives it, from its URI (``<registry id>.dkr.ecr...``)."""
+    return {"repositoryName": name, "repositoryUri": uri, "registryId": registry_id or uri.split(".", 1)[0]}
+
+
 def ensure_image(client, params, check_mode):
-    """Look the tag (or the digest) up; with a manifest, record it under the tag unless it already is there."""
+    """Look the tag (or the digest) up; with a manifest, record it under the tag unless it already is there.
+
+    A lookup with ``repository_uri`` given skips DescribeRepositories: DescribeImages answers
+    RepositoryNotFoundException itself (botocore's ecr model lists it among DescribeImages' errors).
+    """
     name, tag, registry_id = params["repository_name"], params.get("image_tag"), params.get("registry_id")
+    if params.get("repository_uri") and params.get("image_manifest") is None:
+        repo = known_repository(name, params["repository_uri"], registry_id)
+        try:
+            detail = find_image(client, name, tag, registry_id, None if tag is not None else params["image_digest"])
+        except is_boto3_error_code("RepositoryNotFoundException"):
+            raise LookupError(name) from None
+        return {"changed": False, "image": image_result(repo, tag, detail, None if tag is not None else params["image_digest"])}
     repo = read_repository(client, name, registry_id)
     if repo is None:
         raise LookupError(name)

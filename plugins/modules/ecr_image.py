@@ -48,6 +48,15 @@ options:
   registry_id:
     description: Account ID of the registry; by default the caller's.
     type: str
+  repository_uri:
+    description:
+      - URI of the repository (C(repositoryUri), C(<registry>/<repository_name>)) when the caller knows it already, for
+        example from M(fargate.microservice.ecr_repository)'s result in the same run.
+      - A lookup then makes one request (C(DescribeImages), which also says when the repository does not exist)
+        instead of two (C(DescribeRepositories) first).
+      - Not used with O(image_manifest); recording an image reads the repository for its tag mutability.
+    type: str
+    version_added: 0.1.0
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -152,6 +161,7 @@ def main():
         image_manifest=dict(type="str"),
         image_manifest_media_type=dict(type="str"),
         registry_id=dict(type="str"),
+        repository_uri=dict(type="str"),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
@@ -162,6 +172,10 @@ def main():
     name, tag, digest = module.params["repository_name"], module.params["image_tag"], module.params["image_digest"]
     if digest is not None and not DIGEST_RE.match(digest):
         module.fail_json(msg=f"image_digest must be sha256: followed by 64 lowercase hexadecimal digits, got {digest!r}.")
+    uri = module.params["repository_uri"]
+    if uri is not None and not uri.endswith("/" + name):
+        module.fail_json(msg=f"repository_uri must end with /{name} (the repository_name), got {uri!r}; "
+                             "give the repository's repositoryUri or leave it out.")
     client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
     label = f"{name}:{tag}" if tag is not None else f"{name}@{digest}"
     try:

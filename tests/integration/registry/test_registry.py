@@ -87,6 +87,10 @@ def test_deploy_then_rerun_is_idempotent():
 
     again = itlib.playbook(CONVERGE, "-e", EXTRA, microservice_deployment=D)
     assert again.rc == 0 and again.changed == 0, again
+    # registry_output: each repository's URI by name, as ECR gives it (image_build's one-request lookups use it).
+    output = again.out[again.out.index("registry_output:"):]
+    for name, repo in found.items():
+        assert f"{name}: {repo['repositoryUri']}" in output, again
     check = itlib.playbook(CONVERGE, "--check", "--diff", "-e", EXTRA, microservice_deployment=D)
     assert check.rc == 0 and check.changed == 0, check
 

@@ -208,3 +208,43 @@ def test_digest_lookup_sends_image_digest(ecr):
 ])
 def test_digest_form(digest, ok):
     assert bool(img.DIGEST_RE.match(digest)) is ok
+
+
+# --- a lookup with the repository's URI known (the registry role's registry_output) ----------------------
+
+URI = "123456789012.dkr.ecr.us-east-1.amazonaws.com/countweb/web"
+
+
+def _operations(ecr):
+    sent = []
+    ecr.meta.events.register("provide-client-params.ecr.*", lambda params, model, **kw: sent.append(model.name))
+    return sent
+
+
+def test_known_uri_lookup_is_one_describe_images(ecr):
+    """Our side: with repository_uri, a lookup sends DescribeImages only, and answers as the two-request lookup."""
+    ecr.create_repository(repositoryName="countweb/web", imageTagMutability="IMMUTABLE")
+    img.ensure_image(ecr, params(image_manifest=MANIFEST), False)
+    slow = img.ensure_image(ecr, params(), False)
+    sent = _operations(ecr)
+    fast = img.ensure_image(ecr, params(repository_uri=URI), False)
+    assert sent == ["DescribeImages"]
+    assert fast == slow and fast["image"]["exists"] is True
+
+
+def test_known_uri_absent_tag_and_missing_repository(ecr):
+    ecr.create_repository(repositoryName="countweb/web")
+    absent = img.ensure_image(ecr, params(repository_uri=URI), False)
+    assert absent["image"]["exists"] is False and absent["image"]["image_uri"] == URI + ":abc123"
+    ecr.delete_repository(repositoryName="countweb/web", force=True)
+    # DescribeImages answers RepositoryNotFoundException (one of its errors in botocore's ecr model).
+    with pytest.raises(LookupError):
+        img.ensure_image(ecr, params(repository_uri=URI), False)
+
+
+def test_known_uri_is_not_used_to_record(ecr):
+    """Recording needs the repository's tag mutability: DescribeRepositories is still read."""
+    ecr.create_repository(repositoryName="countweb/web")
+    sent = _operations(ecr)
+    img.ensure_image(ecr, params(image_manifest=MANIFEST, repository_uri=URI), False)
+    assert sent[0] == "DescribeRepositories" and "PutImage" in sent
