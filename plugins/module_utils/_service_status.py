@@ -101,6 +101,32 @@ def scaling_resource_id(cluster, service):
     return "service/" + cluster.rsplit("/", 1)[-1] + "/" + service.rsplit("/", 1)[-1]
 
 
+def service_answer(services, name, cluster_exists=True, alone=False):
+    """What ecs_service_status_info returns for the service ``name`` of a DescribeServices answer's ``services``
+    (raw API dicts): ``exists`` (ACTIVE), ``cluster_exists``, ``service`` (the ACTIVE entry or {}), ``tags``,
+    ``rollout_state``, ``rollout_state_reason``, ``task_definition``, ``primary_deployment_id`` and ``status``.
+
+    Entries are those whose serviceName or serviceArn is ``name``; ``alone`` (the request named one service) takes
+    every entry, whatever form of ARN was asked.
+    """
+    entries = list(services or []) if alone else [
+        s for s in services or [] if name in (s.get("serviceName"), s.get("serviceArn"))]
+    active = [s for s in entries if s.get("status") == "ACTIVE"]
+    service = active[0] if active else {}
+    primary = primary_deployment(service) or {}
+    return {
+        "exists": bool(service),
+        "cluster_exists": cluster_exists,
+        "service": service,
+        "tags": {t["key"]: t.get("value", "") for t in service.get("tags") or []},
+        "rollout_state": rollout_state(service),
+        "rollout_state_reason": primary.get("rolloutStateReason", ""),
+        "task_definition": revision_of(service.get("taskDefinition")),
+        "primary_deployment_id": primary.get("id", ""),
+        "status": service_status(entries),
+    }
+
+
 def revision_of(task_definition):
     """``family:revision`` of a task definition ARN (or of ``family:revision`` itself); '' for none."""
     return (task_definition or "").rsplit("/", 1)[-1]

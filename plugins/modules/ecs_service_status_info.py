@@ -50,6 +50,16 @@ options:
       - The C(family:revision) that O(deployment_id) rolls out, named in RV(message) when the deployment has already
         left the service's deployments (drained after a rollback).
     type: str
+  other_services:
+    description:
+      - Other services of the cluster (names, at most 9) to describe in the same C(DescribeServices) request, each
+        answered in RV(other_services) with the keys the module returns for O(service) (C(exists), C(status),
+        C(service), C(tags), ...).
+      - The service role reads web's and Redis's services in one request this way.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.1.0
   autoscaling:
     description:
       - Also return the service's Application Auto Scaling scalable target and scaling policies (read-only), found by
@@ -182,6 +192,14 @@ stopped_task_lines:
   returned: when O(stopped_tasks=true)
   type: list
   elements: str
+other_services:
+  description:
+    - For each name of O(other_services), what the module returns for a service without the options that add to it
+      (C(exists), C(cluster_exists), C(status), C(service), C(tags), C(rollout_state), C(rollout_state_reason),
+      C(task_definition), C(primary_deployment_id)).
+  returned: always
+  type: dict
+  sample: {"redis": {"exists": false, "status": "MISSING", "service": {}, "tags": {}}}
 scalable_target:
   description: The service's scalable target (API keys, for example C(MinCapacity), C(MaxCapacity)) or an empty dict.
   returned: when O(autoscaling=true)
@@ -225,15 +243,20 @@ def main():
             autoscaling=dict(type="bool", default=False),
             deployment_id=dict(type="str"),
             task_definition=dict(type="str"),
+            other_services=dict(type="list", elements="str", default=[]),
         ),
         supports_check_mode=True,
     )
     params = module.params
     if not 1 <= params["max_stopped_tasks"] <= 100:
         module.fail_json(msg=f"max_stopped_tasks={params['max_stopped_tasks']} is out of range; use 1 to 100.")
+    others = [n for n in dict.fromkeys(params["other_services"]) if n != params["service"]]
+    if len(others) > 9:
+        module.fail_json(msg=f"other_services names {len(others)} services; DescribeServices takes 10 at most, so give 9 at most.")
     ecs = module.client("ecs", retry_decorator=AWSRetry.jittered_backoff())
     try:
-        response = ecs.describe_services(aws_retry=True, cluster=params["cluster"], services=[params["service"]], include=["TAGS"])
+        response = ecs.describe_services(aws_retry=True, cluster=params["cluster"], services=[params["service"]] + others,
+                                         include=["TAGS"])
     except botocore.exceptions.ClientError as e:
         if e.response.get("Error", {}).get("Code") == "ClusterNotFoundException":
             response = {"services": [], "cluster_missing": True}
@@ -241,21 +264,15 @@ def main():
             module.fail_json_aws(e, msg=f"Could not describe service {params['service']!r} in cluster {params['cluster']!r}")
     except botocore.exceptions.BotoCoreError as e:
         module.fail_json_aws(e, msg=f"Could not describe service {params['service']!r} in cluster {params['cluster']!r}")
-    services = [s for s in response.get("services", []) if s.get("status") == "ACTIVE"]
-    service = services[0] if services else {}
-    primary = ss.primary_deployment(service) or {}
-    result = dict(
-        changed=False,
-        exists=bool(service),
-        cluster_exists=not response.get("cluster_missing", False),
-        service=jsonable(service),
-        tags={t["key"]: t.get("value", "") for t in service.get("tags") or []},
-        rollout_state=ss.rollout_state(service),
-        rollout_state_reason=primary.get("rolloutStateReason", ""),
-        task_definition=ss.revision_of(service.get("taskDefinition")),
-        primary_deployment_id=primary.get("id", ""),
-        status=ss.service_status(response.get("services", [])),
-    )
+    cluster_exists = not response.get("cluster_missing", False)
+    answer = ss.service_answer(response.get("services", []), params["service"], cluster_exists, alone=not others)
+    service = answer["service"]
+    result = dict(answer)
+    result.update(changed=False, service=jsonable(service), other_services={})
+    for name in others:
+        other = ss.service_answer(response.get("services", []), name, cluster_exists)
+        other["service"] = jsonable(other["service"])
+        result["other_services"][name] = other
     verdict = None
     if params["deployment_id"]:
         verdict = result["verdict"] = ss.deployment_verdict(service, params["deployment_id"], params["task_definition"])

@@ -70,3 +70,40 @@ def test_summarize_task():
 ])
 def test_stopped_task_lines(task, line):
     assert ss.stopped_task_lines([ss.summarize_task(task)]) == [line]
+
+
+# DescribeServices' Service shape (botocore's ecs model: serviceArn, serviceName, status, taskDefinition,
+# deployments[].id/status/rolloutState, tags[].key/value with include=["TAGS"]); AWS lists a service it does not
+# know under failures, not services.
+def described(name, status="ACTIVE", revision=3, deployment_id="ecs-svc/1"):
+    return {"serviceArn": f"arn:aws:ecs:us-east-1:123456789012:service/countweb/{name}", "serviceName": name,
+            "status": status, "taskDefinition": f"arn:aws:ecs:us-east-1:123456789012:task-definition/countweb-{name}:{revision}",
+            "deployments": [{"id": deployment_id, "status": "PRIMARY", "rolloutState": "COMPLETED", "runningCount": 2,
+                             "desiredCount": 2}],
+            "tags": [{"key": "fargate.microservice/deployment", "value": "countweb"}]}
+
+
+def test_service_answer_picks_each_service_of_one_request():
+    services = [described("web-svc"), described("redis", revision=7, deployment_id="ecs-svc/2")]
+    web = ss.service_answer(services, "web-svc")
+    redis = ss.service_answer(services, "redis")
+    assert (web["exists"], web["task_definition"], web["primary_deployment_id"]) == (True, "countweb-web-svc:3", "ecs-svc/1")
+    assert (redis["exists"], redis["task_definition"], redis["primary_deployment_id"]) == (True, "countweb-redis:7", "ecs-svc/2")
+    assert redis["tags"] == {"fargate.microservice/deployment": "countweb"} and redis["status"] == "ACTIVE"
+    by_arn = ss.service_answer(services, services[1]["serviceArn"])
+    assert by_arn["service"] is services[1]
+
+
+def test_service_answer_of_a_service_not_listed_or_draining():
+    services = [described("web-svc"), described("redis", status="DRAINING")]
+    redis = ss.service_answer(services, "redis")
+    assert (redis["exists"], redis["status"], redis["service"], redis["rollout_state"]) == (False, "DRAINING", {}, "MISSING")
+    gone = ss.service_answer([described("web-svc")], "redis", cluster_exists=False)
+    assert (gone["exists"], gone["status"], gone["tags"], gone["cluster_exists"]) == (False, "MISSING", {}, False)
+
+
+def test_service_answer_alone_takes_every_entry():
+    """One service asked (by whatever form of its ARN): every entry is its, as before other_services."""
+    old_arn = "arn:aws:ecs:us-east-1:123456789012:service/web-svc"
+    answer = ss.service_answer([described("web-svc")], old_arn, alone=True)
+    assert answer["exists"] and ss.service_answer([described("web-svc")], old_arn)["exists"] is False
