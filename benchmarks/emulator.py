@@ -20,7 +20,7 @@ from pathlib import Path
 
 # The one way this project starts an emulator for its tests, used for the benchmarks too.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from moto_emulator import ROLE_ENV, MotoEmulator, _post  # noqa: E402  pylint: disable=wrong-import-position
+from moto_emulator import ROLE_ENV, MotoEmulator, _post, is_moto_api  # noqa: E402  pylint: disable=wrong-import-position
 
 
 class Emulator:
@@ -60,8 +60,7 @@ class Emulator:
         _post(self.url + "/moto-api/recorder/stop-recording")
         with urllib.request.urlopen(self.url + "/moto-api/recorder/download-recording", timeout=30) as r:
             entries = [json.loads(line) for line in r.read().decode().splitlines() if line.strip()]
-        return collections.Counter(operation(e) for e in entries
-                                   if not urllib.parse.urlparse(e.get("url", "")).path.startswith("/moto-api/"))
+        return collections.Counter(operation(e) for e in entries if not is_moto_api(urllib.parse.urlparse(e["url"]).path))
 
 
 def operation(entry: dict) -> str:

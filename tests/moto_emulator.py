@@ -46,6 +46,13 @@ def free_port():
         return s.getsockname()[1]
 
 
+def is_moto_api(path):
+    """Whether a request path is moto's own API (/moto-api/...: reset, recorder, the emulator role's probe), not an
+    AWS request. The one test of it: MotoEmulator's count and the benchmarks' (benchmarks/emulator.py and its
+    callback) use it."""
+    return path.startswith("/moto-api")
+
+
 def answering(url, timeout=2):
     try:
         with urllib.request.urlopen(url + "/moto-api/", timeout=timeout):
@@ -136,7 +143,7 @@ class MotoEmulator:
 
     def _count(self, app):
         def counting(environ, start_response):
-            if not environ.get("PATH_INFO", "").startswith("/moto-api"):
+            if not is_moto_api(environ.get("PATH_INFO", "")):
                 with self._lock:
                     self.aws_requests += 1
             return app(environ, start_response)

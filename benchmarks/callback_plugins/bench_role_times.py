@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 import urllib.parse
+from pathlib import Path
 
 from ansible.plugins.callback import CallbackBase
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+from moto_emulator import is_moto_api  # noqa: E402  pylint: disable=wrong-import-position
 
 DOCUMENTATION = r"""
 name: bench_role_times
@@ -30,11 +35,6 @@ description: Benchmark helper of benchmarks/deploy_bench.py.
 requirements:
   - enabled in configuration
 """
-
-
-def _emulator_api(entry):
-    """Whether a recorded request went to the emulator's own API (the same test as benchmarks/emulator.py's)."""
-    return urllib.parse.urlparse(entry.get("url", "")).path.startswith("/moto-api/")
 
 
 def _outer_role(task):
@@ -63,24 +63,33 @@ class CallbackModule(CallbackBase):
         self._requests = {}
         self._task_requests = {}
         self._task = None
-        self._lines = self._count()
+        self._offset = self._size()
 
-    def _count(self):
-        if not self._recording:
-            return 0
+    def _size(self):
         try:
-            with open(self._recording, "rb") as f:
-                return sum(1 for line in f if line.strip() and not _emulator_api(json.loads(line)))
+            return os.path.getsize(self._recording) if self._recording else 0
         except FileNotFoundError:
             return 0
+
+    def _sent(self):
+        """The AWS requests recorded since the last call: the complete lines appended after the offset read so far
+        (only those are parsed, so the cost per task does not grow with the recording)."""
+        try:
+            with open(self._recording, "rb") as f:
+                f.seek(self._offset)
+                new = f.read()
+        except FileNotFoundError:
+            return 0
+        complete = new[:new.rfind(b"\n") + 1]
+        self._offset += len(complete)
+        return sum(1 for line in complete.splitlines()
+                   if line.strip() and not is_moto_api(urllib.parse.urlparse(json.loads(line)["url"]).path))
 
     def _close(self):
         if self._current is not None:
             self._times[self._current] = self._times.get(self._current, 0.0) + time.monotonic() - self._since
             if self._recording:
-                lines = self._count()
-                sent = lines - self._lines
-                self._lines = lines
+                sent = self._sent()
                 self._requests[self._current] = self._requests.get(self._current, 0) + sent
                 if sent:
                     key = f"{self._current}: {self._task}"

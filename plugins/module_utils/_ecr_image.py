@@ -128,22 +128,21 @@ def ensure_image(client, params, check_mode):
     RepositoryNotFoundException itself (botocore's ecr model lists it among DescribeImages' errors).
     """
     name, tag, registry_id = params["repository_name"], params.get("image_tag"), params.get("registry_id")
-    if params.get("repository_uri") and params.get("image_manifest") is None:
-        repo = known_repository(name, params["repository_uri"], registry_id)
-        try:
-            detail = find_image(client, name, tag, registry_id, None if tag is not None else params["image_digest"])
-        except is_boto3_error_code("RepositoryNotFoundException"):
-            raise LookupError(name) from None
-        return {"changed": False, "image": image_result(repo, tag, detail, None if tag is not None else params["image_digest"])}
-    repo = read_repository(client, name, registry_id)
-    if repo is None:
-        raise LookupError(name)
-    if tag is None:
-        # A lookup by digest only (the module allows no manifest without a tag).
-        digest = params["image_digest"]
-        return {"changed": False, "image": image_result(repo, None, find_image(client, name, None, registry_id, digest), digest)}
-    current = find_image(client, name, tag, registry_id)
     manifest = params.get("image_manifest")
+    if params.get("repository_uri") and manifest is None:
+        repo = known_repository(name, params["repository_uri"], registry_id)
+    else:
+        repo = read_repository(client, name, registry_id)
+        if repo is None:
+            raise LookupError(name)
+    # A lookup by digest only when there is no tag (the module allows no manifest without a tag).
+    digest = params["image_digest"] if tag is None else None
+    try:
+        current = find_image(client, name, tag, registry_id, digest)
+    except is_boto3_error_code("RepositoryNotFoundException"):
+        raise LookupError(name) from None
+    if tag is None:
+        return {"changed": False, "image": image_result(repo, None, current, digest)}
     desired = None
     media_type = None
     if manifest is not None:
