@@ -22,6 +22,7 @@
 - ``service_owned``: ecs_service_status_info's answer -> whether the service is ours (or absent).
 - ``service_update_plan``: ecs_service_status_info's answer and the wanted settings -> forced update, grace, count.
 - ``service_in_sync``: ecs_service_status_info's answer, the wanted options and the plan -> whether the service modules would change nothing.
+- ``service_target_group_arn``: deployment_info's answer and the alb role's alb_output -> the target group's ARN, or "".
 - ``service_missing``: what the service needs and this deployment lacks, naming the role that makes it.
 - ``service_redis_plan``: the Redis service, deployment_info's Redis sections and the Redis family's revision -> what
   the Redis service lacks, whether it is ours and what its create-or-update changes.
@@ -68,6 +69,7 @@ class FilterModule:
             "service_owned": _wrap(_app_plan.service_owned),
             "service_update_plan": _wrap(_app_plan.service_update_plan),
             "service_in_sync": _wrap(_app_plan.service_in_sync),
+            "service_target_group_arn": _wrap(_app_plan.service_target_group_arn),
             "service_missing": _wrap(_app_plan.service_missing),
             "service_redis_plan": _wrap(_app_plan.service_redis_plan),
             "service_taskdef_ref": _wrap(_app_plan.service_taskdef_ref),

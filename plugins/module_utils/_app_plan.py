@@ -400,11 +400,27 @@ def service_in_sync(current, wanted, plan):
     )
 
 
-def service_missing(cluster_exists, info, net, taskdef, task_definition, cluster):
+def service_target_group_arn(info, alb_output, deployment):
+    """The ARN of the target group the service registers its tasks in ('' when there is none yet).
+
+    ``alb_output`` is the fact the alb role sets when it ran earlier in the same run (``deployment`` and the
+    ``target_group_arn`` it created or found as wanted); it counts only for this ``deployment``, so the service role
+    then need not look the group up again (two requests fewer). Otherwise the owned target group in ``info``,
+    deployment_info's answer with the target_group section (the service role run alone, or alb_output of another
+    deployment).
+    """
+    known = alb_output or {}
+    if known.get("deployment") == deployment and known.get("target_group_arn"):
+        return known["target_group_arn"]
+    return ownership(info or {}, "target_group")["item"].get("id", "")
+
+
+def service_missing(cluster_exists, info, net, taskdef, task_definition, cluster, target_group_arn):
     """What the service needs but this deployment does not own, one phrase each, naming the role that makes it.
 
-    ``info`` is deployment_info's answer (target_group section), ``net`` :func:`network` of the private tier and the
-    tasks group, ``taskdef`` ecs_task_definition_info's answer for ``task_definition`` (family[:revision]).
+    ``info`` is deployment_info's answer (for the names), ``net`` :func:`network` of the private tier and the
+    tasks group, ``taskdef`` ecs_task_definition_info's answer for ``task_definition`` (family[:revision]),
+    ``target_group_arn`` :func:`service_target_group_arn`'s answer.
     """
     names = info.get("names") or {}
     missing = []
@@ -416,7 +432,7 @@ def service_missing(cluster_exists, info, net, taskdef, task_definition, cluster
                        " (network role)")
     if not net["subnet_ids"]:
         missing.append("private subnets (network role)")
-    if not ownership(info, "target_group")["owned"]:
+    if not target_group_arn:
         missing.append(f"the target group {names.get('target_group')} (alb role)")
     if not service_taskdef_ref(taskdef):
         why = ""

@@ -147,14 +147,24 @@ def test_without_a_network_check_mode_passes_and_a_real_run_says_what_to_do():
     assert load_balancer("nonet-web-lb") is None and target_group("nonet-web-tg") is None
 
 
+def noted(*args):
+    """Run the converge playbook with ``args``; return its result and the alb_output it noted for the service role."""
+    with tempfile.TemporaryDirectory(prefix="italb-output-") as tmp:
+        path = Path(tmp) / "alb_output.json"
+        run = itlib.playbook(CONVERGE, *args, "-e", EXTRA, microservice_deployment=D, alb_output_file=path)
+        return run, (json.loads(path.read_text()) if path.exists() else None)
+
+
 def test_check_mode_on_empty_stack_changes_nothing():
-    run = itlib.playbook(CONVERGE, "--check", "--diff", "-e", EXTRA, microservice_deployment=D)
+    run, output = noted("--check", "--diff")
     assert run.rc == 0 and run.changed == 2, run
     assert load_balancer(f"{D}-web-lb") is None and target_group(f"{D}-web-tg") is None
+    # A target group that would be created has no ARN yet: the service role looks it up itself (and finds it missing).
+    assert output == {"deployment": D, "target_group_arn": ""}, output
 
 
 def test_deploy_then_rerun_is_idempotent():
-    run, calls = recorded(lambda: itlib.playbook(CONVERGE, "-e", EXTRA, microservice_deployment=D))
+    (run, created), calls = recorded(lambda: noted())
     # the target group, the load balancer with its listener, the listener's tags
     assert run.rc == 0 and run.changed == 3, run
     vpc, public_subnets, alb_sg = network(D)
@@ -175,6 +185,8 @@ def test_deploy_then_rerun_is_idempotent():
         TargetGroupArn=tg["TargetGroupArn"])["Attributes"]}
     assert attributes["deregistration_delay.timeout_seconds"] == "30"
     assert tags(tg["TargetGroupArn"]) == {"Name": f"{D}-web-tg", itlib.OWNER_KEY: D, "team": "web"}
+    # The ARN alb_target_group returned on creating the group, for the service role in the same run.
+    assert created == {"deployment": D, "target_group_arn": tg["TargetGroupArn"]}, created
 
     by_port = listeners(lb)
     assert sorted(by_port) == [80]
@@ -189,12 +201,15 @@ def test_deploy_then_rerun_is_idempotent():
     assert members(calls[add_tags[0]][1], "ResourceArns") == [by_port[80]["ListenerArn"]]
     assert "RemoveTags" not in names, names
 
-    again, calls = recorded(lambda: itlib.playbook(CONVERGE, "-e", EXTRA, microservice_deployment=D))
+    (again, output), calls = recorded(lambda: noted())
     assert again.rc == 0 and again.changed == 0, again
     # A no-op rerun: the one discovery (the listeners' tags in the same DescribeTags as the load balancer's), no write.
     assert sorted(c[0] for c in calls) == [
         "DescribeListeners", "DescribeLoadBalancers", "DescribeSecurityGroups", "DescribeSubnets", "DescribeTags",
         "DescribeTargetGroupAttributes", "DescribeTargetGroups"], calls
+    # For the service role in the same run: the group's ARN as found (alb_target_group was skipped), so that its
+    # lookup need not read the group again.
+    assert output == {"deployment": D, "target_group_arn": tg["TargetGroupArn"]}, output
     check = itlib.playbook(CONVERGE, "--check", "--diff", "-e", EXTRA, microservice_deployment=D)
     assert check.rc == 0 and check.changed == 0, check
 

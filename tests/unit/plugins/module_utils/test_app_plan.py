@@ -332,9 +332,37 @@ TASKDEF = {"found": True, "status": "ACTIVE", "owned": True, "task_definition": 
      ["an ACTIVE task definition hab-web-redis-task:3 (task role)"]),
 ])
 def test_what_the_service_lacks_names_the_role_that_makes_it(cluster, net, resources, taskdef, missing):
-    got = plan.service_missing(cluster, _info(resources), net, taskdef, "hab-web-redis-task:3", "hab")
+    info = _info(resources)
+    got = plan.service_missing(cluster, info, net, taskdef, "hab-web-redis-task:3", "hab",
+                               plan.service_target_group_arn(info, {}, "hab"))
     assert got == missing
     assert (plan.service_taskdef_ref(taskdef) == "hab-web-redis-task:3") is (taskdef == TASKDEF)
+
+
+def test_a_target_group_the_alb_role_noted_needs_no_lookup():
+    # The service role's lookup left the target_group section out (alb_output named it): not missing.
+    info = _info({})
+    noted = {"deployment": "hab", "target_group_arn": "arn:tg-noted"}
+    arn = plan.service_target_group_arn(info, noted, "hab")
+    assert arn == "arn:tg-noted"
+    assert plan.service_missing(True, info, NET, TASKDEF, "hab-web-redis-task:3", "hab", arn) == []
+
+
+@pytest.mark.parametrize("resources, noted, expected", [
+    # another deployment's alb_output is never used: the owned group deployment_info found
+    (TG, {"deployment": "other", "target_group_arn": "arn:tg-other"}, "arn:tg"),
+    # an alb_output without an ARN (--check before the group exists, or reset by a teardown) neither
+    (TG, {"deployment": "hab", "target_group_arn": ""}, "arn:tg"),
+    (TG, {}, "arn:tg"),
+    (TG, None, "arn:tg"),
+    # the alb role's ARN wins over the looked-up one (it is what the role just created or updated)
+    (TG, {"deployment": "hab", "target_group_arn": "arn:tg-noted"}, "arn:tg-noted"),
+    # neither: missing
+    ({"target_group": []}, {"deployment": "other", "target_group_arn": "arn:tg-other"}, ""),
+    ({}, {}, ""),
+])
+def test_the_service_target_group_comes_from_this_deployment_only(resources, noted, expected):
+    assert plan.service_target_group_arn(_info(resources), noted, "hab") == expected
 
 
 # -- service: the Redis service of service_discovery ---------------------------------------------------------
