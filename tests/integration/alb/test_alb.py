@@ -164,7 +164,7 @@ def test_check_mode_on_empty_stack_changes_nothing():
 
 
 def test_deploy_then_rerun_is_idempotent():
-    (run, created), calls = recorded(lambda: noted())
+    (run, created), calls = recorded(noted)
     # the target group, the load balancer with its listener, the listener's tags
     assert run.rc == 0 and run.changed == 3, run
     vpc, public_subnets, alb_sg = network(D)
@@ -201,7 +201,7 @@ def test_deploy_then_rerun_is_idempotent():
     assert members(calls[add_tags[0]][1], "ResourceArns") == [by_port[80]["ListenerArn"]]
     assert "RemoveTags" not in names, names
 
-    (again, output), calls = recorded(lambda: noted())
+    (again, output), calls = recorded(noted)
     assert again.rc == 0 and again.changed == 0, again
     # A no-op rerun: the one discovery (the listeners' tags in the same DescribeTags as the load balancer's), no write.
     assert sorted(c[0] for c in calls) == [
