@@ -87,12 +87,12 @@ cost: venv
 changelog: venv
 	bash scripts/changelog.sh
 
-# Every test. The quick ones first, then two lanes side by side, each running its targets one after another
+# Every test. The quick ones first (lint, unit and the Go checks, two at a time), then two lanes side by side, each running its targets one after another
 # (-j1: a lane takes none of the other's job slot, which once left the containers lane waiting 20 minutes while
 # the AWS lane ran two targets at once): one of AWS-only tests (each on an emulator of its own, the network test
 # last), one with the container tests (molecule runs its scenarios, which share one Podman storage, one after
 # another; awx after molecule and local-service-discovery, whose async tasks write ~/.ansible_async, which awx
-# checks) and three AWS-only tests that balance the lanes' times (tests/output/lane-times.txt). No two targets share a
+# checks) and four AWS-only tests that balance the lanes' times (tests/output/lane-times.txt). No two targets share a
 # port, a socket or a deployment name, so any two may overlap.
 # Each lane goes on past a failure (-k) so that one run shows every failure; the lanes' output is
 # also kept in tests/output/test-lanes.log, each target's time in tests/output/lane-times.txt, and on failure what failed is printed once more, last.
@@ -101,17 +101,18 @@ changelog: venv
 # `unit`: the progress callback's own tests run there, and a target's variables reach its prerequisites).
 test-lane-aws test-lane-containers integration integration-% molecule: export FARGATE_MICROSERVICE_FULL_OUTPUT = true
 
-test: setup lint unit gotest
+test: setup
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint unit gotest
 	@mkdir -p tests/output && : > tests/output/lane-times.txt
 	@set -o pipefail; $(MAKE) --no-print-directory -j2 --output-sync=target test-lane-aws test-lane-containers 2>&1 \
 		| tee tests/output/test-lanes.log || { cat tests/output/lane-times.txt; bash scripts/failure-digest.sh tests/output/test-lanes.log; exit 2; }
 	@echo "== time per target (tests/output/lane-times.txt)"; cat tests/output/lane-times.txt
 
 test-lane-aws: venv
-	$(MAKE) --no-print-directory -j1 -k $(addprefix timed-,sanity integration-modules integration-aws integration-logs integration-ee integration-status integration-iam integration-network)
+	$(MAKE) --no-print-directory -j1 -k $(addprefix timed-,sanity integration-modules integration-aws integration-ee integration-status integration-iam integration-network)
 
 test-lane-containers: setup
-	$(MAKE) --no-print-directory -j1 -k $(addprefix timed-,molecule integration-local-teardown integration-local-service-discovery integration-image-arch integration-aws-target integration-cost integration-build integration-awx)
+	$(MAKE) --no-print-directory -j1 -k $(addprefix timed-,molecule integration-local-teardown integration-local-service-discovery integration-image-arch integration-aws-target integration-logs integration-cost integration-build integration-awx)
 
 # A target of a lane, timed: its time and result go to tests/output/lane-times.txt (printed at the end of make test).
 timed-%:
