@@ -87,13 +87,13 @@ cost: venv
 changelog: venv
 	bash scripts/changelog.sh
 
-# Every test. The quick ones first (lint, unit and the Go checks, two at a time), then two lanes side by side, each running its targets one after another
-# (-j1: a lane takes none of the other's job slot, which once left the containers lane waiting 20 minutes while
-# the AWS lane ran two targets at once): one of AWS-only tests (each on an emulator of its own, the network test
-# last), one with the container tests (molecule runs its scenarios, which share one Podman storage, one after
-# another; awx after molecule and local-service-discovery, whose async tasks write ~/.ansible_async, which awx
-# checks) and four AWS-only tests that balance the lanes' times (tests/output/lane-times.txt). No two targets share a
-# port, a socket or a deployment name, so any two may overlap.
+# Every test. The quick ones first (lint, unit and the Go checks, two at a time), then two lanes side by side, each
+# running its targets one after another (-j1: a lane takes none of the other's job slot, which once left the
+# containers lane waiting 20 minutes while the AWS lane ran two targets at once): one of AWS-only tests (each on an
+# emulator of its own, the network test last), one with the container tests (molecule runs its scenarios, which
+# share one Podman storage, one after another; awx after molecule and local-service-discovery, whose async tasks
+# write ~/.ansible_async, which awx checks) and four AWS-only tests that balance the lanes' times
+# (tests/output/lane-times.txt). No two targets share a port, a socket or a deployment name, so any two may overlap.
 # Each lane goes on past a failure (-k) so that one run shows every failure; the lanes' output is
 # also kept in tests/output/test-lanes.log, each target's time in tests/output/lane-times.txt, and on failure what failed is printed once more, last.
 # The tests read the default callback's output (task headers, msg: lines); the progress callback that
