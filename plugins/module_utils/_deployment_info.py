@@ -34,6 +34,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import Retrying
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_listener_tags
 from ansible_collections.fargate.microservice.plugins.module_utils import _alb_target_group
 from ansible_collections.fargate.microservice.plugins.module_utils import _cloud_map
+from ansible_collections.fargate.microservice.plugins.module_utils import _ecr_image
 from ansible_collections.fargate.microservice.plugins.module_utils import _naming
 from ansible_collections.fargate.microservice.plugins.module_utils import _service_status
 from ansible_collections.fargate.microservice.plugins.module_utils._ownership import is_owned
@@ -477,15 +478,8 @@ class DeploymentInfo:
     def repositories(self):
         ecr = self.client("ecr")
         expected = list(self.names["repositories"].values())
-        try:
-            found = _paginate(ecr, "describe_repositories", repositoryNames=expected)["repositories"]
-        except is_boto3_error_code("RepositoryNotFoundException"):
-            found = []
-            for name in expected:  # some exist: ask for each (only on a partial stack)
-                try:
-                    found += _call(ecr, "describe_repositories", repositoryNames=[name])["repositories"]
-                except is_boto3_error_code("RepositoryNotFoundException"):
-                    pass
+        # One DescribeRepositories for both; each alone only on a partial stack (the ecr_image module's reading).
+        found = list(_ecr_image.read_repositories(ecr, expected).values())
         for r in found:
             r["_tags"] = tags_of(_call(ecr, "list_tags_for_resource", resourceArn=r["repositoryArn"]), "tags")
         return self._sort("repositories", found, expected, lambda r, t: r["repositoryName"], lambda r: r["_tags"],

@@ -20,6 +20,7 @@ import re
 DIGEST_RE = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 
 class ImageTagConflict(Exception):
@@ -61,6 +62,28 @@ def read_repository(client, name, registry_id=None):
     except is_boto3_error_code("RepositoryNotFoundException"):
         return None
     return repos[0] if repos else None
+
+
+@AWSRetry.jittered_backoff()
+def _describe_repositories(client, names, registry):
+    return client.get_paginator("describe_repositories").paginate(repositoryNames=names, **registry).build_full_result()
+
+
+def read_repositories(client, names, registry_id=None):
+    """The repositories of ``names`` that exist, by name, in one DescribeRepositories when all of them do.
+
+    DescribeRepositories answers RepositoryNotFoundException for the whole call when any one name is missing
+    (botocore's ecr model lists the error for the operation, and no partial answer): then each is asked alone.
+    """
+    registry = {"registryId": registry_id} if registry_id else {}
+    names = list(dict.fromkeys(names))
+    if not names:
+        return {}
+    try:
+        found = _describe_repositories(client, names, registry)["repositories"]
+    except is_boto3_error_code("RepositoryNotFoundException"):
+        found = [repo for repo in (read_repository(client, name, registry_id) for name in names) if repo is not None]
+    return {repo["repositoryName"]: repo for repo in found}
 
 
 def find_image(client, repository, tag=None, registry_id=None, digest=None):
@@ -119,6 +142,32 @@ def plan(current, desired_digest, immutable):
 def known_repository(name, uri, registry_id=None):
     """The repository as :func:`read_repository` gives it, from its URI (``<registry id>.dkr.ecr...``)."""
     return {"repositoryName": name, "repositoryUri": uri, "registryId": registry_id or uri.split(".", 1)[0]}
+
+
+def lookup_images(client, lookups, registry_id=None):
+    """Several read-only tag lookups (``repository_name``, ``image_tag``, optional ``repository_uri``), in order.
+
+    The repositories whose URI is not given are read in one DescribeRepositories (:func:`read_repositories`);
+    each image is one DescribeImages. A lookup whose repository does not exist answers ``exists: false`` and
+    ``repository_exists: false`` with no URI, so a caller sees every missing repository at once.
+    """
+    unknown = [lk["repository_name"] for lk in lookups if not lk.get("repository_uri")]
+    repos = read_repositories(client, unknown, registry_id)
+    images = []
+    for lk in lookups:
+        name, tag = lk["repository_name"], lk["image_tag"]
+        repo = known_repository(name, lk["repository_uri"], registry_id) if lk.get("repository_uri") else repos.get(name)
+        current = None
+        if repo is not None:
+            try:
+                current = find_image(client, name, tag, registry_id)
+            except is_boto3_error_code("RepositoryNotFoundException"):
+                repo = None
+        if repo is None:
+            images.append({"repository_name": name, "image_tag": tag, "exists": False, "repository_exists": False})
+        else:
+            images.append(dict(image_result(repo, tag, current), repository_exists=True))
+    return images
 
 
 def ensure_image(client, params, check_mode):

@@ -7,13 +7,15 @@
 DOCUMENTATION = r"""
 ---
 module: ecr_image
-short_description: Look up an image by tag or digest in an ECR repository, or record an image manifest under a tag
+short_description: Look up images by tag or digest in ECR repositories, or record an image manifest under a tag
 version_added: 0.1.0
 description:
   - Without O(image_manifest), reads the image that O(image_tag) (or O(image_digest)) names in
     O(repository_name) and returns its digest, push time and URIs (whether it exists or not).
   - With O(image_manifest), makes sure the tag names that manifest, calling ECR's C(PutImage) when it does not.
     The digest is the sha256 of the manifest text, as a registry computes it.
+  - With O(images), looks several tags up in one module run (read only), for example the web and Redis images
+    of a deployment, so that a no-op run pays for one module run instead of one per image.
   - Written because no module in amazon.aws 10.1.2 or community.aws 10.0.0 reads or writes ECR images
     (M(community.aws.ecs_ecr) manages repositories only). The image_build role uses it to get the digest of a
     pushed image, and on the local target (an emulated ECR with no registry behind it) to record the images
@@ -22,9 +24,41 @@ author:
   - fargate.microservice developers (@fargate-microservice)
 options:
   repository_name:
-    description: Name of the repository, for example C(countweb/web).
+    description:
+      - Name of the repository, for example C(countweb/web).
+      - Required unless O(images) is given.
     type: str
-    required: true
+  images:
+    description:
+      - Several read-only lookups by tag, answered in order in RV(images). The repositories whose
+        O(images[].repository_uri) is not given are read in one C(DescribeRepositories) request when all of them
+        exist; each image is one C(DescribeImages) request.
+      - Cannot be combined with O(repository_name), O(image_tag), O(image_digest), O(image_manifest),
+        O(image_manifest_media_type) or O(repository_uri).
+    type: list
+    elements: dict
+    version_added: 0.1.0
+    suboptions:
+      repository_name:
+        description: Name of the repository.
+        type: str
+        required: true
+      image_tag:
+        description: The image tag.
+        type: str
+        required: true
+      repository_uri:
+        description: URI of the repository when known, as O(repository_uri).
+        type: str
+  fail_on_missing_repository:
+    description:
+      - With O(images), whether a repository that does not exist fails the module (naming it), or is answered
+        in RV(images) with RV(images[].repository_exists=false) (for example in check mode, before the registry
+        role has created the repositories).
+      - A single lookup (O(repository_name)) always fails for a missing repository.
+    type: bool
+    default: true
+    version_added: 0.1.0
   image_tag:
     description:
       - The image tag.
@@ -86,6 +120,16 @@ EXAMPLES = r"""
     image_digest: sha256:d7cab9d48b7559704b41e2ce6257c872bd3a92dd8f2ad76f5ac413f168b35af4
   register: pinned
 
+- name: Look the web and Redis images up in one module run
+  fargate.microservice.ecr_image:
+    images:
+      - repository_name: countweb/web
+        image_tag: c0ffee123456
+      - repository_name: countweb/redis
+        image_tag: 0ddba11c0ffe
+    fail_on_missing_repository: false
+  register: found
+
 - name: Record a manifest under a tag
   fargate.microservice.ecr_image:
     repository_name: countweb/web
@@ -94,9 +138,21 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+images:
+  description:
+    - With O(images), one entry per lookup, in order, with the keys of RV(image) when the repository exists.
+    - A lookup whose repository does not exist has only C(repository_name), C(image_tag), C(exists=false) and
+      C(repository_exists=false).
+  returned: when O(images) is given
+  type: list
+  elements: dict
+  contains:
+    repository_exists:
+      description: Whether the repository exists.
+      type: bool
 image:
   description: The image the tag names (after the change).
-  returned: always
+  returned: when O(images) is not given
   type: dict
   contains:
     exists:
@@ -151,11 +207,42 @@ from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_image import DIGEST_RE
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_image import ImageTagConflict
 from ansible_collections.fargate.microservice.plugins.module_utils._ecr_image import ensure_image
+from ansible_collections.fargate.microservice.plugins.module_utils._ecr_image import lookup_images
+
+SINGLE = ("repository_name", "image_tag", "image_digest", "image_manifest", "image_manifest_media_type", "repository_uri")
+
+
+def check_uri(module, option, name, uri):
+    """Fail, naming the option, when a given repository URI is not the named repository's."""
+    if uri and not uri.endswith("/" + name):
+        module.fail_json(msg=f"{option} must end with /{name} (the repository_name), got {uri!r}; "
+                             "give the repository's repositoryUri or leave it out.")
+
+
+def lookup_many(module):
+    """The O(images) lookups: every repository missing named in one failure, unless fail_on_missing_repository is off."""
+    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        images = lookup_images(client, module.params["images"], module.params["registry_id"])
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as err:
+        module.fail_json_aws(err, msg="Could not read the images " + ", ".join(
+            f"{lk['repository_name']}:{lk['image_tag']}" for lk in module.params["images"]))
+    missing = [i["repository_name"] for i in images if not i["repository_exists"]]
+    if missing and module.params["fail_on_missing_repository"]:
+        which = f"repository {missing[0]} does" if len(missing) == 1 else f"repositories {' and '.join(missing)} do"
+        module.fail_json(msg=f"The ECR {which} not exist; create it first (the registry role).", images=images)
+    module.exit_json(changed=False, images=images)
 
 
 def main():
     argument_spec = dict(
-        repository_name=dict(type="str", required=True),
+        repository_name=dict(type="str"),
+        images=dict(type="list", elements="dict", options=dict(
+            repository_name=dict(type="str", required=True),
+            image_tag=dict(type="str", required=True),
+            repository_uri=dict(type="str"),
+        )),
+        fail_on_missing_repository=dict(type="bool", default=True),
         image_tag=dict(type="str"),
         image_digest=dict(type="str"),
         image_manifest=dict(type="str"),
@@ -166,16 +253,20 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
-        mutually_exclusive=[("image_tag", "image_digest"), ("image_digest", "image_manifest")],
-        required_one_of=[("image_tag", "image_digest")],
+        mutually_exclusive=[("image_tag", "image_digest"), ("image_digest", "image_manifest")]
+        + [("images", option) for option in SINGLE],
+        required_one_of=[("repository_name", "images")],
     )
+    if module.params["images"] is not None:
+        for lk in module.params["images"]:
+            check_uri(module, "images[].repository_uri", lk["repository_name"], lk["repository_uri"])
+        lookup_many(module)
+    if module.params["image_tag"] is None and module.params["image_digest"] is None:
+        module.fail_json(msg="one of the following is required: image_tag, image_digest")
     name, tag, digest = module.params["repository_name"], module.params["image_tag"], module.params["image_digest"]
     if digest is not None and not DIGEST_RE.match(digest):
         module.fail_json(msg=f"image_digest must be sha256: followed by 64 lowercase hexadecimal digits, got {digest!r}.")
-    uri = module.params["repository_uri"]
-    if uri is not None and not uri.endswith("/" + name):
-        module.fail_json(msg=f"repository_uri must end with /{name} (the repository_name), got {uri!r}; "
-                             "give the repository's repositoryUri or leave it out.")
+    check_uri(module, "repository_uri", name, module.params["repository_uri"])
     client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
     label = f"{name}:{tag}" if tag is not None else f"{name}@{digest}"
     try:

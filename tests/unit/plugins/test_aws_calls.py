@@ -55,8 +55,6 @@ SINGLE_PAGE = {
         "repositoryNames", "one repository name: at most one item"),
     ("plugins/module_utils/_task_definition_aws.py", "newest_image", "describe_repositories"): (
         "repositoryNames", "one repository name: at most one item"),
-    ("plugins/module_utils/_deployment_info.py", "repositories", "describe_repositories"): (
-        "repositoryNames", "one repository name, asked one by one after the batch failed: at most one item"),
 }
 
 _LOADER = botocore.loaders.create_loader()

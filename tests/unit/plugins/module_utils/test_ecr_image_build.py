@@ -248,3 +248,73 @@ def test_known_uri_is_not_used_to_record(ecr):
     sent = _operations(ecr)
     img.ensure_image(ecr, params(image_manifest=MANIFEST, repository_uri=URI), False)
     assert sent[0] == "DescribeRepositories" and "PutImage" in sent
+
+
+# --- several lookups in one module run (ecr_image's images) ------------------------------------
+
+def _sent_params(ecr):
+    """(operation, parameters) of each request the client sends (parameters as our side passes them)."""
+    sent = []
+    ecr.meta.events.register("provide-client-params.ecr.*",
+                             lambda params, model, **kw: sent.append((model.name, dict(params))))
+    return sent
+
+
+LOOKUPS = [{"repository_name": "countweb/web", "image_tag": "abc123"},
+           {"repository_name": "countweb/redis", "image_tag": "def456"}]
+
+
+def test_lookups_read_both_repositories_in_one_request(ecr):
+    """Our side: both repositories in one DescribeRepositories, then one DescribeImages per image, in order."""
+    ecr.create_repository(repositoryName="countweb/web")
+    ecr.create_repository(repositoryName="countweb/redis")
+    img.ensure_image(ecr, params(image_manifest=MANIFEST), False)
+    sent = _sent_params(ecr)
+    found = img.lookup_images(ecr, LOOKUPS)
+    assert sent == [
+        ("DescribeRepositories", {"repositoryNames": ["countweb/web", "countweb/redis"]}),
+        ("DescribeImages", {"repositoryName": "countweb/web", "imageIds": [{"imageTag": "abc123"}]}),
+        ("DescribeImages", {"repositoryName": "countweb/redis", "imageIds": [{"imageTag": "def456"}]}),
+    ]
+    assert [f["repository_exists"] for f in found] == [True, True]
+    assert [f["exists"] for f in found] == [True, False]
+    # Each answer is what a single lookup answers, plus repository_exists.
+    assert dict(found[0], repository_exists=None) == dict(img.ensure_image(ecr, params(), False)["image"],
+                                                          repository_exists=None)
+    assert found[1]["image_uri"].endswith("/countweb/redis:def456")
+
+
+def test_lookups_with_known_uris_send_describe_images_only(ecr):
+    ecr.create_repository(repositoryName="countweb/web")
+    ecr.create_repository(repositoryName="countweb/redis")
+    sent = _sent_params(ecr)
+    uris = [URI, URI.replace("/web", "/redis")]
+    found = img.lookup_images(ecr, [dict(lk, repository_uri=u) for lk, u in zip(LOOKUPS, uris)])
+    assert [call[0] for call in sent] == ["DescribeImages", "DescribeImages"]
+    assert [f["repository_uri"] for f in found] == uris
+
+
+def test_a_missing_repository_is_answered_not_raised(ecr):
+    """DescribeRepositories refuses the whole call when one name is missing (RepositoryNotFoundException, one of
+    its errors in botocore's ecr model): each repository is then asked alone, and the missing one is reported."""
+    ecr.create_repository(repositoryName="countweb/redis")
+    sent = _sent_params(ecr)
+    found = img.lookup_images(ecr, LOOKUPS)
+    assert [call[0] for call in sent] == ["DescribeRepositories", "DescribeRepositories", "DescribeRepositories",
+                                          "DescribeImages"]
+    assert [p["repositoryNames"] for op, p in sent if op == "DescribeRepositories"] == [
+        ["countweb/web", "countweb/redis"], ["countweb/web"], ["countweb/redis"]]
+    assert found[0] == {"repository_name": "countweb/web", "image_tag": "abc123", "exists": False,
+                        "repository_exists": False}
+    assert found[1]["repository_exists"] is True and found[1]["exists"] is False
+
+
+def test_a_known_uri_of_a_deleted_repository_is_answered_missing(ecr):
+    found = img.lookup_images(ecr, [dict(LOOKUPS[0], repository_uri=URI)])
+    assert found == [{"repository_name": "countweb/web", "image_tag": "abc123", "exists": False,
+                      "repository_exists": False}]
+
+
+def test_no_lookups_send_nothing(ecr):
+    sent = _sent_params(ecr)
+    assert img.lookup_images(ecr, []) == [] and sent == []
