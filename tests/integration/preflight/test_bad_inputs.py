@@ -36,6 +36,7 @@ CASES = [
     ({"image_build_tag_length": "4"}, "image_build_tag_length", ["image_build_platform", "microservice_deployment"]),
     ({"image_build_platform": "amd64"}, "image_build_platform", ["image_build_tag_length"]),
     ({"image_build_docker_host": "ftp://engine"}, "image_build_docker_host", ["image_build_tag_length"]),
+    ({"image_build_web_context": "/nonexistent/web"}, "image_build_web_context", ["image_build_redis_context"]),
     ({"container_engine_start_timeout": "0"}, "container_engine_start_timeout", ["container_engine_docker_host"]),
     ({"ecs_cluster_log_retention_days": "-1"}, "ecs_cluster_log_retention_days", []),
     ({"ecs_cluster_capacity_providers": "FARGATE"}, "ecs_cluster_capacity_providers", []),
