@@ -51,7 +51,32 @@ def ecs_kind(arn):
     return None, []
 
 
+def nat_gateway_id(arn):
+    """The NAT gateway ID of an EC2 ARN (``arn:aws:ec2:REGION:ACCOUNT:natgateway/nat-...``), None for anything else.
+
+    EC2 keeps a deleted NAT gateway visible in the ``deleted`` state for about an hour (and the Tagging API
+    lists it with its tags), so its state must be asked before counting it.
+    """
+    parts = (arn or "").split(":", 5)
+    if len(parts) < 6 or parts[2] != "ec2":
+        return None
+    resource = parts[5].split("/")
+    if resource[0] == "natgateway" and len(resource) == 2 and resource[1]:
+        return resource[1]
+    return None
+
+
+def gone_nat_gateways(arns, described):
+    """The ARNs among ``arns`` whose NAT gateway is ``deleted`` or no longer described at all.
+
+    ``described`` is DescribeNatGateways' NatGateways list for those IDs. One that is ``deleting`` still
+    counts: its deployment's teardown is under way and waits for it.
+    """
+    state = dict((g.get("NatGatewayId"), g.get("State")) for g in described or [])
+    return [arn for arn in arns if state.get(nat_gateway_id(arn), "deleted") == "deleted"]
+
+
 def drop(mappings, gone_arns):
-    """The mappings whose ARN is not in ``gone_arns`` (deleted resources ECS still shows)."""
+    """The mappings whose ARN is not in ``gone_arns`` (deleted resources ECS or EC2 still shows)."""
     gone = set(gone_arns or [])
     return [m for m in mappings or [] if m.get("ResourceARN") not in gone]

@@ -16,7 +16,8 @@ description:
   - The local target's teardown uses it to stop the shared AWS emulator only when no other deployment's resources
     are left in it.
   - Deleted ECS clusters, services and task definitions, which ECS keeps showing as C(INACTIVE) for a while (and
-    the Tagging API still lists), are not counted.
+    the Tagging API still lists), are not counted; nor are NAT gateways that EC2 shows as C(deleted) (for about an
+    hour after their deletion), or no longer shows at all.
   - Written because no module of amazon.aws or community.aws wraps the Resource Groups Tagging API.
 author:
   - fargate.microservice developers (@fargate-microservice)
@@ -109,6 +110,27 @@ def inactive_ecs(module, arns):
     return gone
 
 
+def deleted_nat_gateways(module, arns):
+    """The ARNs of NAT gateways that are deleted (State deleted, or no longer described)."""
+    nats = [arn for arn in arns if dep.nat_gateway_id(arn)]
+    if not nats:
+        return []
+    ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
+    gone = []
+    try:
+        # A filter, not NatGatewayIds: an ID no longer known would fail the whole call (NatGatewayNotFound).
+        # DescribeNatGateways' filter parameter is "Filter" (singular) in botocore's ec2 model.
+        for i in range(0, len(nats), 100):
+            chunk = nats[i:i + 100]
+            found = paginated_query_with_retries(
+                ec2, "describe_nat_gateways",
+                Filter=[{"Name": "nat-gateway-id", "Values": [dep.nat_gateway_id(arn) for arn in chunk]}]).get("NatGateways", [])
+            gone += dep.gone_nat_gateways(chunk, found)
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        module.fail_json_aws(e, msg="Could not tell whether the tagged NAT gateways are deleted")
+    return gone
+
+
 def main():
     module = AnsibleAWSModule(
         argument_spec=dict(
@@ -124,7 +146,8 @@ def main():
                                                 TagFilters=[{"Key": key}]).get("ResourceTagMappingList", [])
     except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
         module.fail_json_aws(e, msg=f"Could not list the resources tagged {key!r}")
-    mappings = dep.drop(mappings, inactive_ecs(module, [m.get("ResourceARN") for m in mappings]))
+    arns = [m.get("ResourceARN") for m in mappings]
+    mappings = dep.drop(mappings, inactive_ecs(module, arns) + deleted_nat_gateways(module, arns))
     deployments = dep.group_by_deployment(mappings, key)
     module.exit_json(changed=False, deployments=deployments, others=dep.others(deployments, module.params["deployment"]))
 

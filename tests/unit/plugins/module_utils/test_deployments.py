@@ -69,3 +69,46 @@ def test_the_emulator_still_lists_a_deleted_cluster(moto_client):
     listed = moto_client("resourcegroupstaggingapi").get_resources(TagFilters=[{"Key": KEY}])["ResourceTagMappingList"]
     assert [m["ResourceARN"] for m in listed] == [arn]
     assert ecs.describe_clusters(clusters=[arn])["clusters"][0]["status"] == "INACTIVE"
+
+
+@pytest.mark.parametrize("arn, expected", [
+    ("arn:aws:ec2:us-east-1:123456789012:natgateway/nat-0123456789abcdef0", "nat-0123456789abcdef0"),
+    ("arn:aws:ec2:us-east-1:123456789012:vpc/vpc-1", None),
+    ("arn:aws:ec2:us-east-1:123456789012:natgateway/", None),
+    ("arn:aws:ecs:us-east-1:123456789012:cluster/a", None),
+    ("", None),
+])
+def test_nat_gateway_arns_are_recognized(arn, expected):
+    assert dep.nat_gateway_id(arn) == expected
+
+
+def test_deleted_and_unknown_nat_gateways_are_gone_deleting_ones_are_not():
+    """DescribeNatGateways' NatGateways items as botocore's ec2 model gives them (NatGatewayId, State of
+    NatGatewayState: pending | failed | available | deleting | deleted)."""
+    arn = "arn:aws:ec2:us-east-1:123456789012:natgateway/{}".format
+    described = [{"NatGatewayId": "nat-1", "State": "deleted", "VpcId": "vpc-1"},
+                 {"NatGatewayId": "nat-2", "State": "deleting", "VpcId": "vpc-1"},
+                 {"NatGatewayId": "nat-3", "State": "available", "VpcId": "vpc-1"}]
+    arns = [arn("nat-1"), arn("nat-2"), arn("nat-3"), arn("nat-4")]
+    assert dep.gone_nat_gateways(arns, described) == [arn("nat-1"), arn("nat-4")]
+
+
+def test_the_emulator_still_lists_a_deleted_nat_gateway(moto_client):
+    """Why the module asks EC2: a deleted NAT gateway stays tagged in GetResources, State deleted, and the
+    module's filtered DescribeNatGateways (Filter, singular, as in botocore's model) tells it from a live one."""
+    ec2 = moto_client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.3.0.0/24")["Subnet"]["SubnetId"]
+    ids = []
+    for name in ("gone", "live"):
+        eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        ids.append(ec2.create_nat_gateway(SubnetId=subnet, AllocationId=eip, TagSpecifications=[
+            {"ResourceType": "natgateway", "Tags": [{"Key": KEY, "Value": name}]}])["NatGateway"]["NatGatewayId"])
+    ec2.delete_nat_gateway(NatGatewayId=ids[0])
+    listed = moto_client("resourcegroupstaggingapi").get_resources(TagFilters=[{"Key": KEY}])["ResourceTagMappingList"]
+    arns = sorted(m["ResourceARN"] for m in listed if dep.nat_gateway_id(m["ResourceARN"]) in ids)
+    assert len(arns) == 2
+    described = ec2.describe_nat_gateways(Filter=[{"Name": "nat-gateway-id", "Values": ids}])["NatGateways"]
+    gone = dep.gone_nat_gateways(arns, described)
+    assert [dep.nat_gateway_id(a) for a in gone] == [ids[0]]
+    assert dep.group_by_deployment(dep.drop(listed, gone)).get("gone") is None
