@@ -9,7 +9,8 @@
 #  1. teardown of lt-one removes lt-one's resources and container; the emulator keeps running
 #     with lt-two's resources in it, and the Podman service keeps running for lt-two's container;
 #  2. a second teardown of lt-one reports changed=0;
-#  3. teardown of lt-two stops the emulator and the Podman service (nothing of the deploy runs);
+#  3. teardown of lt-two stops the emulator and the Podman service (nothing of the deploy runs), though both
+#     deployments' deleted NAT gateways are still listed by the tagging API (as AWS lists them for about an hour);
 #  4. a second teardown of lt-two reports changed=0 and starts neither.
 # About 5 minutes on 2 busy cores. The runs' logs are kept in tests/output/local_teardown/.
 set -euo pipefail
@@ -53,6 +54,8 @@ c = boto3.client("resourcegroupstaggingapi", endpoint_url="http://127.0.0.1:%s" 
                  aws_access_key_id="testing", aws_secret_access_key="testing")
 ecs = boto3.client("ecs", endpoint_url=c.meta.endpoint_url, region_name="us-east-1",
                    aws_access_key_id="testing", aws_secret_access_key="testing")
+ec2 = boto3.client("ec2", endpoint_url=c.meta.endpoint_url, region_name="us-east-1",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
 items = c.get_paginator("get_resources").paginate(TagFilters=[{"Key": "fargate.microservice/deployment"}]).build_full_result()
 owners = set()
 for i in items["ResourceTagMappingList"]:
@@ -60,8 +63,33 @@ for i in items["ResourceTagMappingList"]:
     # A deleted cluster stays listed (INACTIVE) for a while: it is no longer anyone's.
     if ":cluster/" in arn and ecs.describe_clusters(clusters=[arn])["clusters"][0]["status"] != "ACTIVE":
         continue
+    # A deleted NAT gateway stays listed too (on AWS for about an hour).
+    if ":natgateway/" in arn and ec2.describe_nat_gateways(
+            NatGatewayIds=[arn.rsplit("/", 1)[1]])["NatGateways"][0]["State"] in ("deleted", "failed"):
+        continue
     owners.update(t["Value"] for t in i["Tags"] if t["Key"] == "fargate.microservice/deployment")
 print(" ".join(sorted(owners)))
+PY
+}
+nat_gateways() {  # how many NAT gateways tagged as deployment $1 the emulator lists in state $2
+  "$venv/bin/python" - "$port" "$1" "$2" <<'PY'
+import sys, boto3
+ec2 = boto3.client("ec2", endpoint_url="http://127.0.0.1:%s" % sys.argv[1], region_name="us-east-1",
+                   aws_access_key_id="testing", aws_secret_access_key="testing")
+gateways = ec2.describe_nat_gateways()["NatGateways"]
+print(sum(1 for g in gateways if g["State"] == sys.argv[3]
+          and {"Key": "fargate.microservice/deployment", "Value": sys.argv[2]} in g.get("Tags", [])))
+PY
+}
+listed_nat_gateways() {  # how many NAT gateways tagged as deployment $1 the tagging API lists
+  "$venv/bin/python" - "$port" "$1" <<'PY'
+import sys, boto3
+c = boto3.client("resourcegroupstaggingapi", endpoint_url="http://127.0.0.1:%s" % sys.argv[1], region_name="us-east-1",
+                 aws_access_key_id="testing", aws_secret_access_key="testing")
+items = c.get_paginator("get_resources").paginate(
+    TagFilters=[{"Key": "fargate.microservice/deployment", "Values": [sys.argv[2]]}], ResourceTypeFilters=["ec2:natgateway"]
+).build_full_result()["ResourceTagMappingList"]
+print(len(items))
 PY
 }
 containers_of() { lpod ps -a --filter "label=fargate.microservice/deployment=$1" --format '{{.Names}}' | wc -l; }
@@ -73,12 +101,14 @@ for d in lt-one lt-two; do
   ap "setup-$d" tests/integration/local_teardown/setup.yml -e "microservice_deployment=$d" || { fail "setup $d"; tail -n 30 "$work/setup-$d.log"; exit 1; }
 done
 check "both deployments own resources in one emulator" '[ "$(owners)" = "lt-one lt-two" ]'
+check "each deployment has a NAT gateway in the emulator" '[ "$(nat_gateways lt-one available)" = 1 ] && [ "$(nat_gateways lt-two available)" = 1 ]'
 check "both deployments have a container in the test's engine" '[ "$(containers_of lt-one)" = 1 ] && [ "$(containers_of lt-two)" = 1 ]'
 
 ap teardown-one-1 playbooks/teardown.yml -e microservice_deployment=lt-one || fail "teardown lt-one"
 check "lt-one's teardown leaves the emulator running" emulator_up teardown-one-1
 check "lt-two's resources are still in the emulator, lt-one's are gone" '[ "$(owners)" = "lt-two" ]' teardown-one-1
 check "lt-one's teardown says why the emulator keeps running" 'tr -s "\n " "  " <"$work/teardown-one-1.log" | grep -q "deployment(s) lt-two still own resources in it"'
+check "lt-one's NAT gateway is deleted and still listed by the tagging API (as on AWS)" '[ "$(nat_gateways lt-one deleted)" = 1 ] && [ "$(listed_nat_gateways lt-one)" = 1 ]' teardown-one-1
 check "lt-one's container is gone, lt-two's is there" '[ "$(containers_of lt-one)" = 0 ] && [ "$(containers_of lt-two)" = 1 ]'
 check "the Podman service stays up while lt-two's container is in the engine" podman_alive teardown-one-1
 
