@@ -121,6 +121,30 @@ def test_good_input_passes_the_checks():
     assert run.rc == 0 and run.failed == 0, run
 
 
+SECOND_PASS = "tests/integration/preflight/second_pass.yml"
+CHECK_TASK = re.compile(r"^TASK \[fargate\.microservice\.alb : Check the alb variables\][^\n]*\n(\S+)", re.M)
+
+
+def test_a_role_skips_the_checks_the_preflight_play_made_on_the_same_values():
+    # alb_state=absent on an empty emulator: the role looks up, finds nothing and removes nothing.
+    run = itlib.playbook(SECOND_PASS, alb_state="absent")
+    assert run.rc == 0 and run.changed == 0, run
+    # The preflight play's assert passed (ok); the role's include of the same checks was skipped (ansible.cfg prints
+    # no skipped task), so nothing included the role's preflight.yml.
+    assert [m.rstrip(":") for m in CHECK_TASK.findall(run.out)] == ["ok"], run
+    assert "alb/tasks/preflight.yml" not in run.out, run
+
+
+def test_a_role_checks_a_value_the_preflight_play_did_not_see():
+    run, sent = run_case(SECOND_PASS, {"alb_state": "absent", "pf_listener_port": "70000"})
+    assert run.rc != 0, run
+    assert "alb_listener_port must be a TCP port between 1 and 65535, got 70000" in " ".join(failure_text(run.out).split()), run
+    # The preflight play passed on the default port; the role's own pass refused the parameter before any AWS call.
+    assert [m.rstrip(":") for m in CHECK_TASK.findall(run.out)] == ["ok", "included", "[ERROR]"], run
+    assert "alb/tasks/preflight.yml for localhost" in run.out, run
+    assert sent == 0, run
+
+
 def test_a_revision_that_is_not_the_deployments_is_blamed_on_the_variable():
     # Which revisions exist is only known from AWS, so this one is checked by the service role
     # itself, on the fixture stack: the message names service_task_revision, not a missing role.
