@@ -2,7 +2,8 @@
 # Copyright: fargate.microservice developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The TLS settings of a Docker-API engine (container_engine, image_build), checked in their preflight."""
+"""The TLS settings of a Docker-API engine (container_engine, image_build), checked in their preflight, and what still
+uses an engine (container_engine's stop)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,20 @@ def engine_tls_errors(prefix, docker_host, tls_verify, ca_cert="", client_cert="
                                          str(client_key or ""))
 
 
+def engine_users(containers, label):
+    """The names (sorted, without the leading /) of the containers that still use an engine: every container carrying
+    the label ``label`` (a deployment's task, running or not) and every running one. ``containers``: the engine's
+    container list with every container (Docker API GET /containers/json?all=1, as community.docker.docker_host_info
+    returns it with containers_all and verbose_output: each with Names, Labels, which may be null, and State)."""
+    names = set()
+    for container in containers or []:
+        if label in (container.get("Labels") or {}) or container.get("State") == "running":
+            names.update(str(name).lstrip("/") for name in container.get("Names") or [])
+    return sorted(names)
+
+
 class FilterModule:
     """Container engine settings."""
 
     def filters(self):
-        return {"engine_tls_errors": engine_tls_errors}
+        return {"engine_tls_errors": engine_tls_errors, "engine_users": engine_users}
