@@ -40,7 +40,7 @@ EXAMPLES = r"""
 # The role's main.yml: skip the second pass of the checks.
 - name: Check the alb variables
   ansible.builtin.include_tasks: preflight.yml
-  when: __alb_checked.msg | default('') != lookup('fargate.microservice.preflight_fingerprint')
+  when: __alb_preflight.msg | default('') != lookup('fargate.microservice.preflight_fingerprint')
 
 # The last assert of its tasks/preflight.yml records what it checked.
 - name: Check the alb variables
@@ -49,7 +49,7 @@ EXAMPLES = r"""
     fail_msg: "{{ __alb_errors | join(' ') }}"
     success_msg: "{{ lookup('fargate.microservice.preflight_fingerprint') }}"
     quiet: true
-  register: __alb_checked
+  register: __alb_preflight
 """
 
 RETURN = r"""

@@ -42,9 +42,6 @@ class _AnyName(dict):
     def __contains__(self, key):
         return True
 
-    def __missing__(self, key):
-        return _any
-
     def get(self, key, default=None):
         return dict.get(self, key, _any)
 
@@ -86,34 +83,32 @@ def _walk(value, bare, names):
 
 def referenced_names(tasks):
     """The variables a list of tasks (a parsed tasks file, blocks included) reads, sorted: every name its Jinja
-    expressions use, less each task's own ``vars``, loop variables and Jinja's functions. The names each task
-    registers are kept: a later task reading one reads the registered result, itself an input to compare."""
+    expressions use, less Jinja's functions and, in each task, the names local to it (its own ``vars``, its loop
+    variable, and those of the blocks around it). The names each task registers are kept: a later task reading one
+    reads the registered result, itself an input to compare."""
     names = set()
-    local = set()
 
-    def visit(task_list):
+    def visit(task_list, outer):
         for task in task_list or []:
             if not isinstance(task, dict):
                 continue
-            for section in ("block", "rescue", "always"):
-                if section in task:
-                    visit(task[section])
             task_vars = task.get("vars") or {}
-            local.update(task_vars)
+            local = set(outer) | set(task_vars)
             loop_var = (task.get("loop_control") or {}).get("loop_var")
             if loop_var:
                 local.add(loop_var)
+            for section in ("block", "rescue", "always"):
+                if section in task:
+                    visit(task[section], local)
+            found = set()
             for key, value in task.items():
                 if key in ("block", "rescue", "always", "name"):
                     continue
-                if key == "vars":
-                    for item in task_vars.values():
-                        _walk(item, False, names)
-                    continue
-                _walk(value, key in CONDITIONAL_KEYS, names)
+                _walk(value if key != "vars" else list(task_vars.values()), key in CONDITIONAL_KEYS, found)
+            names.update(found - local)
 
-    visit(tasks)
-    return sorted(names - local - NOT_INPUTS)
+    visit(tasks, ())
+    return sorted(names - NOT_INPUTS)
 
 
 def fingerprint(values):

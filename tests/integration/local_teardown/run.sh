@@ -65,7 +65,7 @@ for i in items["ResourceTagMappingList"]:
         continue
     # A deleted NAT gateway stays listed too (on AWS for about an hour).
     if ":natgateway/" in arn and ec2.describe_nat_gateways(
-            NatGatewayIds=[arn.rsplit("/", 1)[1]])["NatGateways"][0]["State"] in ("deleted", "failed"):
+            NatGatewayIds=[arn.rsplit("/", 1)[1]])["NatGateways"][0]["State"] == "deleted":
         continue
     owners.update(t["Value"] for t in i["Tags"] if t["Key"] == "fargate.microservice/deployment")
 print(" ".join(sorted(owners)))

@@ -55,6 +55,14 @@ def test_referenced_names_of_a_custom_loop_var_and_an_empty_file():
     assert pf.referenced_names(None) == []
 
 
+def test_a_name_local_to_one_task_is_an_input_of_another():
+    tasks = [{"ansible.builtin.assert": {"that": "x_limit > 0"}, "vars": {"x_limit": 1}},
+             {"ansible.builtin.assert": {"that": "x_limit < 10"}},
+             {"block": [{"ansible.builtin.assert": {"that": "x_inner and x_outer"}}], "vars": {"x_inner": True}}]
+    # x_limit is the first task's own var, but the second reads the variable; the block's vars reach its tasks.
+    assert pf.referenced_names(tasks) == ["x_limit", "x_outer"]
+
+
 def test_fingerprint_is_of_the_values():
     one = pf.fingerprint({"a": 1, "b": {"c": [1, 2]}})
     assert re.fullmatch(r"[0-9a-f]{40}", one)
