@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Stage the build context of an offline substitute for an official base image, from this
 # machine's Debian packages (test/local setup only: machines that cannot pull images).
-#   stage-offline-base.sh golang DIR   Go toolchain (golang-go) at /usr/local/go, as in the official image
-#   stage-offline-base.sh redis  DIR   redis-server and redis-cli (redis-server, redis-tools) in /usr/local/bin
-# DIR receives rootfs/ (the image's files: the programs plus the shared libraries `ldd` lists)
-# and Dockerfile (FROM scratch, COPY rootfs/ /, the official image's environment).
+#   stage-offline-base.sh golang PARENT   Go toolchain (golang-go) at /usr/local/go, as in the official image
+#   stage-offline-base.sh redis  PARENT   redis-server and redis-cli (redis-server, redis-tools) in /usr/local/bin
+# A new directory under PARENT (its name printed as the last line) receives rootfs/ (the image's
+# files: the programs plus the shared libraries `ldd` lists) and Dockerfile (FROM scratch,
+# COPY rootfs/ /, the official image's environment). A directory of its own per run, so two runs
+# at once (two deployments, or a test beside a deploy) never stage into each other's files.
 set -euo pipefail
-kind=${1:?usage: $0 golang|redis DIR}
-dir=${2:?usage: $0 golang|redis DIR}
-rm -rf "$dir"
+kind=${1:?usage: $0 golang|redis PARENT}
+parent=${2:?usage: $0 golang|redis PARENT}
+mkdir -p "$parent"
+dir=$(mktemp -d "$parent/$kind.XXXXXX")
 mkdir -p "$dir/rootfs"
 root="$dir/rootfs"
 
@@ -78,3 +81,4 @@ DOCKERFILE
     ;;
 esac
 echo "staged $kind $version: $(du -sh "$root" | cut -f1)"
+echo "$dir"
