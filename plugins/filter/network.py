@@ -408,6 +408,27 @@ def network_nat_choice(owned, subnet_id, name, base_tags):
             "eip_tags_current": bool(eip) and eip.get("tags") is not None and tags_in_sync(eip.get("tags"), tags)}
 
 
+def network_nat_plan(owned, prefix, nat_mode, zone_count, subnet_ids, base_tags):
+    """The NAT gateways ``nat_mode`` wants (single: one, in zone a; per_az: one per zone; none: none), each with what
+    network_nat_choice finds for it: ``letter``, ``name`` (``<prefix>-nat-<letter>``), ``subnet_id`` (its public
+    subnet's, '' while that has none, as in check mode before the subnets exist), ``nat``, ``eip``, ``nat_tags_current``,
+    ``eip_tags_current``, ``id`` and ``public_ip`` (the NAT gateway's and its EIP's, '' when none), and ``settled``: the
+    NAT gateway is available and it and its EIP already carry their tags, so there is nothing to create, tag or wait
+    for (the role converges only the others, one include per zone)."""
+    count = {"single": 1, "per_az": int(zone_count)}.get(nat_mode, 0)
+    plan = []
+    for letter in _LETTERS[:count]:
+        name = f"{prefix}-nat-{letter}"
+        subnet_id = (subnet_ids or {}).get(f"{prefix}-public-{letter}") or ""
+        choice = network_nat_choice(owned, subnet_id, name, base_tags)
+        nat = choice["nat"]
+        settled = bool(nat) and str(nat.get("state", "")).lower() == "available" and bool(choice["eip"]) \
+            and choice["nat_tags_current"] and choice["eip_tags_current"]
+        plan.append(dict(choice, letter=letter, name=name, subnet_id=subnet_id, settled=settled,
+                         id=nat.get("id", ""), public_ip=choice["eip"].get("public_ip", "")))
+    return plan
+
+
 def network_route_table_plan(owned_tables, prefix, zone_count, nat_mode, igw_id, nat_ids, subnet_ids, base_tags, tier_key):
     """The route tables: ``D-public`` (0.0.0.0/0 to the internet gateway) and the private one(s) (per_az: one per zone
     to its NAT gateway; single: one to NAT gateway a; none: one without a default route). Each entry: name, tier,
@@ -550,7 +571,7 @@ class FilterModule:
                 "network_igw_candidates": network_igw_candidates,
                 "network_igw_current": network_igw_current,
                 "network_security_groups": network_security_groups,
-                "network_nat_choice": network_nat_choice,
+                "network_nat_plan": network_nat_plan,
                 "network_route_table_plan": network_route_table_plan,
                 "network_endpoint_plan": network_endpoint_plan,
                 "network_endpoint_results": network_endpoint_results,

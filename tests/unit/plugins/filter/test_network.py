@@ -248,7 +248,7 @@ OWNER = {"fargate.microservice/deployment": "d"}
 def test_the_plan_filters_are_registered():
     filters = FilterModule().filters()
     for name in ("network_owned", "network_vpc_current", "network_subnet_plan", "network_subnets_moved", "network_result_ids",
-                 "network_igw_candidates", "network_igw_current", "network_security_groups", "network_nat_choice",
+                 "network_igw_candidates", "network_igw_current", "network_security_groups", "network_nat_plan",
                  "network_route_table_plan", "network_endpoint_plan", "network_endpoint_results", "network_interface_ids",
                  "network_removed_interface_ids", "network_prune_plan", "network_teardown_plan"):
         assert filters[name] is getattr(nf, name)

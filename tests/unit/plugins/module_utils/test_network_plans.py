@@ -191,6 +191,27 @@ def test_nat_choice_adopts_the_nat_gateway_or_else_its_named_eip(moto_client):
         "nat": {}, "eip": {}, "nat_tags_current": False, "eip_tags_current": False}
 
 
+def test_nat_plan_settles_only_an_available_nat_gateway_tagged_as_wanted(moto_client):
+    network = build_network(moto_client, D, D)
+    found = owned(moto_client)
+    nat = found["nat_gateways"][0]
+    single = nf.network_nat_plan(found, D, "single", 2, network["subnets"], BASE)
+    assert [(e["letter"], e["name"], e["subnet_id"], e["id"], e["public_ip"], e["settled"]) for e in single] == [
+        ("a", f"{D}-nat-a", network["subnets"][f"{D}-public-a"], nat["id"], nat["public_ip"], True)]
+    # per_az: zone b has no NAT gateway yet, so it is converged; none wants no NAT gateway at all.
+    per_az = nf.network_nat_plan(found, D, "per_az", 2, network["subnets"], BASE)
+    assert [(e["letter"], e["settled"], e["id"], e["eip"]) for e in per_az] == [("a", True, nat["id"], single[0]["eip"]),
+                                                                                ("b", False, "", {})]
+    assert nf.network_nat_plan(found, D, "none", 2, network["subnets"], BASE) == []
+    # Tags that differ from the wanted ones, or a NAT gateway still pending, leave it to the per-zone tasks.
+    assert not nf.network_nat_plan(found, D, "single", 2, network["subnets"], dict(BASE, env="x"))[0]["settled"]
+    found["nat_gateways"] = [dict(nat, state="pending")]
+    assert not nf.network_nat_plan(found, D, "single", 2, network["subnets"], BASE)[0]["settled"]
+    # Check mode before the subnets exist: no subnet id, nothing found, not settled.
+    assert [(e["subnet_id"], e["nat"], e["settled"]) for e in nf.network_nat_plan(found, D, "single", 2, {}, BASE)] == [
+        ("", {}, False)]
+
+
 def test_endpoints_plan_results_prune_and_deleted_ones(moto_client):
     build_network(moto_client, D, D, nat_mode="none")
     found = owned(moto_client, "none")
