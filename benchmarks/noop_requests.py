@@ -9,8 +9,8 @@ deploy_bench.py measures wall times side by side.
     .venv/bin/python benchmarks/noop_requests.py --deployment h6a --emulator-port 5760
 
 To measure again after each change to a role without deploying again, start an emulator of your
-own with the recorder's file set (`MOTO_RECORDER_FILEPATH=/tmp/rec .venv/bin/moto_server -H
-127.0.0.1 -p 5760`) and pass `--reuse --emulator-port 5760 --recording /tmp/rec` (with `--deploy`
+own with the recorder's file set and the emulator role's setting (`MOTO_IAM_LOAD_MANAGED_POLICIES=true
+MOTO_RECORDER_FILEPATH=/tmp/rec .venv/bin/moto_server -H 127.0.0.1 -p 5760`) and pass `--reuse --emulator-port 5760 --recording /tmp/rec` (with `--deploy`
 the first time). Figures are printed, never asserted.
 """
 from __future__ import annotations
