@@ -6,11 +6,14 @@
 # A new directory under PARENT (its name printed as the last line) receives rootfs/ (the image's
 # files: the programs plus the shared libraries `ldd` lists) and Dockerfile (FROM scratch,
 # COPY rootfs/ /, the official image's environment). A directory of its own per run, so two runs
-# at once (two deployments, or a test beside a deploy) never stage into each other's files.
+# at once (two deployments, or a test beside a deploy) never stage into each other's files; a
+# directory left by a run killed more than a day ago is removed.
 set -euo pipefail
 kind=${1:?usage: $0 golang|redis PARENT}
 parent=${2:?usage: $0 golang|redis PARENT}
 mkdir -p "$parent"
+# A run killed before its cleanup leaves its directory; one a day old is no run's any more.
+find "$parent" -mindepth 1 -maxdepth 1 -type d -name "$kind.??????" -mmin +1440 -exec rm -rf {} +
 dir=$(mktemp -d "$parent/$kind.XXXXXX")
 mkdir -p "$dir/rootfs"
 root="$dir/rootfs"

@@ -14,8 +14,10 @@ Run: .venv/bin/python -m pytest -q tests/integration/image_arch/test_offline_sta
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import time
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -64,3 +66,13 @@ def test_two_runs_at_once_each_stage_a_whole_base(tmp_path):
 
 def test_the_parent_is_created(tmp_path):
     assert complete(stage(tmp_path / "not" / "there"))
+
+
+def test_a_directory_a_killed_run_left_a_day_ago_goes(tmp_path):
+    old, recent = tmp_path / "redis.Old123", tmp_path / "redis.New123"
+    for left in (old, recent):
+        (left / "rootfs").mkdir(parents=True)
+    day_and_more = time.time() - 25 * 3600
+    os.utime(old, (day_and_more, day_and_more))
+    staged = stage(tmp_path)
+    assert not old.exists() and recent.is_dir() and complete(staged)
