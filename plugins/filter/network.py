@@ -422,8 +422,8 @@ def network_nat_plan(owned, prefix, nat_mode, zone_count, subnet_ids, base_tags)
         subnet_id = (subnet_ids or {}).get(f"{prefix}-public-{letter}") or ""
         choice = network_nat_choice(owned, subnet_id, name, base_tags)
         nat = choice["nat"]
-        settled = bool(nat) and str(nat.get("state", "")).lower() == "available" and bool(choice["eip"]) \
-            and choice["nat_tags_current"] and choice["eip_tags_current"]
+        # The *_tags_current flags are false without a NAT gateway or an EIP: no separate check for either.
+        settled = str(nat.get("state", "")).lower() == "available" and choice["nat_tags_current"] and choice["eip_tags_current"]
         plan.append(dict(choice, letter=letter, name=name, subnet_id=subnet_id, settled=settled,
                          id=nat.get("id", ""), public_ip=choice["eip"].get("public_ip", "")))
     return plan
