@@ -6,6 +6,7 @@ the role's module call converges is already as wanted, and nothing without the o
 
 from __future__ import annotations
 
+import botocore.session
 import pytest
 
 from ansible_collections.fargate.microservice.plugins.filter import network as nf
@@ -207,6 +208,9 @@ def test_nat_plan_settles_only_an_available_nat_gateway_tagged_as_wanted(moto_cl
     assert not nf.network_nat_plan(found, D, "single", 2, network["subnets"], dict(BASE, env="x"))[0]["settled"]
     found["nat_gateways"] = [dict(nat, state="pending")]
     assert not nf.network_nat_plan(found, D, "single", 2, network["subnets"], BASE)[0]["settled"]
+    # The states compared against are AWS's: botocore's ec2 model, shape NatGatewayState.
+    aws_states = botocore.session.get_session().get_service_model("ec2").shape_for("NatGatewayState").enum
+    assert {"available", "pending"} <= set(aws_states) and set(nf._NAT_LIVE) <= set(aws_states)
     # Check mode before the subnets exist: no subnet id, nothing found, not settled.
     assert [(e["subnet_id"], e["nat"], e["settled"]) for e in nf.network_nat_plan(found, D, "single", 2, {}, BASE)] == [
         ("", {}, False)]
